@@ -1,0 +1,100 @@
+"""The exceptions helpdesk_kit raises: one base class and specific subclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+class HelpdeskError(Exception):
+    """Base class of every error helpdesk_kit raises on purpose."""
+
+
+class InvalidInput(HelpdeskError, ValueError):
+    """Input from outside (a caller, a channel, a file) is not acceptable.
+
+    ``problems`` lists every problem found when several were checked at once.
+    """
+
+    def __init__(self, message: str, problems: Iterable[str] = ()) -> None:
+        self.problems: list[str] = list(problems)
+        if self.problems and message.rstrip().endswith(":"):
+            message = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(message)
+
+
+class InvalidDefinition(HelpdeskError, ValueError):
+    """A definition (lifecycle, policy, rule, template, form) is inconsistent.
+
+    Every problem found is listed in ``problems``; the message shows them all.
+    """
+
+    def __init__(self, what: str, problems: Sequence[str]) -> None:
+        self.what = what
+        self.problems: list[str] = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{what} is invalid ({len(self.problems)} problem(s)):\n{lines}")
+
+
+class NotFound(HelpdeskError, LookupError):
+    """A ticket, customer, agent or other record does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"{kind} {key!r} not found")
+
+
+class TransitionNotAllowed(HelpdeskError):
+    """The transition does not exist from the ticket's current state."""
+
+    def __init__(
+        self, transition: str, state: str, allowed: Sequence[str], lifecycle: str = ""
+    ) -> None:
+        self.transition = transition
+        self.state = state
+        self.allowed = list(allowed)
+        self.lifecycle = lifecycle
+        allowed_text = ", ".join(self.allowed) if self.allowed else "none"
+        super().__init__(
+            f"transition {transition!r} is not allowed from {state!r} (allowed: {allowed_text})"
+        )
+
+
+class GuardFailed(HelpdeskError):
+    """A guard on a transition (such as a close criterion) said no."""
+
+    def __init__(self, transition: str, guard: str, reason: str) -> None:
+        self.transition = transition
+        self.guard = guard
+        self.reason = reason
+        super().__init__(f"transition {transition!r} blocked by guard {guard!r}: {reason}")
+
+
+class PermissionDenied(HelpdeskError):
+    """The actor lacks the role or authority an operation needs."""
+
+
+class ConcurrencyConflict(HelpdeskError):
+    """Someone else changed the record first (its version moved on); reload and retry."""
+
+    def __init__(self, kind: str, key: object, expected: int, actual: int | None) -> None:
+        self.kind = kind
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{kind} {key!r} was changed concurrently (expected version {expected}, "
+            f"found {actual}); reload it and retry"
+        )
+
+
+class PluginError(HelpdeskError):
+    """A plugin is broken, unknown or misconfigured (for example a misspelled hook)."""
+
+
+class ConfigurationError(HelpdeskError):
+    """The desk cannot be set up as asked (bad URL, missing driver, unreachable server)."""
+
+
+class StorageError(HelpdeskError):
+    """The storage backend failed in a way that is not the caller's fault."""
