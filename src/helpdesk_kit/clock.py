@@ -53,8 +53,13 @@ class FrozenClock:
             return aware
 
     def advance(
-        self, delta: timedelta | float = 0, *, seconds: float = 0, minutes: float = 0,
-        hours: float = 0, days: float = 0,
+        self,
+        delta: timedelta | float = 0,
+        *,
+        seconds: float = 0,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
     ) -> datetime:
         """Move the clock forward by ``delta`` (a timedelta or seconds) plus the keywords."""
         step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)

@@ -88,6 +88,16 @@ class ConcurrencyConflict(HelpdeskError):
         )
 
 
+class AlreadyExists(HelpdeskError):
+    """A record with the same unique key is already stored (a retried delivery, a taken handle)."""
+
+    def __init__(self, kind: str, key: object, existing_id: str | None = None) -> None:
+        self.kind = kind
+        self.key = key
+        self.existing_id = existing_id
+        super().__init__(f"{kind} {key!r} already exists")
+
+
 class PluginError(HelpdeskError):
     """A plugin is broken, unknown or misconfigured (for example a misspelled hook)."""
 

@@ -1,0 +1,35 @@
+"""What the desk's commands return beside plain domain objects."""
+
+from __future__ import annotations
+
+import attrs
+
+from helpdesk_kit.tickets.model import Customer, Message, Ticket
+
+__all__ = ["ReceiveResult", "SweepResult"]
+
+
+@attrs.frozen
+class ReceiveResult:
+    """The outcome of taking in one inbound message.
+
+    ``created``: a new ticket was opened; ``duplicate``: the delivery had been taken in before
+    (nothing changed); ``reopened``: a solved ticket reopened; ``ignored``: why nothing was
+    stored (an automatic message such as a bounce that belongs to no ticket).
+    """
+
+    ticket: Ticket | None
+    message: Message | None
+    customer: Customer | None = None
+    created: bool = False
+    duplicate: bool = False
+    reopened: bool = False
+    ignored: str | None = None
+
+
+@attrs.frozen
+class SweepResult:
+    """What one sweep did: ticket refs it closed, and refs it skipped with the reason."""
+
+    closed: list[str] = attrs.field(factory=list)
+    skipped: dict[str, str] = attrs.field(factory=dict)

@@ -1,0 +1,41 @@
+"""The names of the events the desk records, one constant per kind."""
+
+from __future__ import annotations
+
+TICKET_CREATED = "ticket.created"
+MESSAGE_RECEIVED = "message.received"  # a customer's message joined the ticket
+REPLY_SENT = "reply.sent"  # a public reply by an agent or the bot
+NOTE_ADDED = "note.added"  # an internal note
+TRANSITIONED = "ticket.transitioned"  # data: transition, from, to
+REOPENED = "ticket.reopened"  # data: transition, from, to (also recorded as transitioned)
+ASSIGNED = "ticket.assigned"  # data: assignee_id, group_id, previous_assignee_id, previous_group_id
+PRIORITY_CHANGED = "ticket.priority_changed"  # data: from, to
+TAGS_CHANGED = "ticket.tags_changed"  # data: added, removed
+FIELDS_CHANGED = "ticket.fields_changed"  # data: changes {field: [old, new]}
+MERGED_INTO = "ticket.merged_into"  # on the source: data: into, into_number
+MERGED_FROM = "ticket.merged_from"  # on the target: data: source, source_number, messages
+CONFIRMED = "ticket.confirmed"  # the customer confirmed the problem is solved
+FOLLOWUP_ADDED = "followup.added"  # data: followup_id, title, reason
+FOLLOWUP_DONE = "followup.done"  # data: followup_id
+DELIVERED = "message.delivered"  # data: message_id, channel
+DELIVERY_FAILED = "message.delivery_failed"  # data: message_id, channel, error
+
+__all__ = [
+    "ASSIGNED",
+    "CONFIRMED",
+    "DELIVERED",
+    "DELIVERY_FAILED",
+    "FIELDS_CHANGED",
+    "FOLLOWUP_ADDED",
+    "FOLLOWUP_DONE",
+    "MERGED_FROM",
+    "MERGED_INTO",
+    "MESSAGE_RECEIVED",
+    "NOTE_ADDED",
+    "PRIORITY_CHANGED",
+    "REOPENED",
+    "REPLY_SENT",
+    "TAGS_CHANGED",
+    "TICKET_CREATED",
+    "TRANSITIONED",
+]
