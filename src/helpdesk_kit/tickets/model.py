@@ -171,6 +171,12 @@ def _frozenset_of_str(values: Any) -> frozenset[str]:
     return frozenset(str(v) for v in values or ())
 
 
+def _str_tuple(values: Any) -> tuple[str, ...]:
+    if isinstance(values, str):
+        return (values,)
+    return tuple(str(v) for v in values or ())
+
+
 def _dict(values: Mapping[str, Any] | None) -> dict[str, Any]:
     return dict(values or {})
 
@@ -429,7 +435,7 @@ class InboundMessage:
     attachments: tuple[AttachmentMeta, ...] = attrs.field(default=(), converter=_to_attachments)
     external_id: str | None = None
     received_at: datetime | None = attrs.field(default=None, validator=_aware)
-    thread_refs: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    thread_refs: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     ticket_number: int | None = None
     thread_key: str | None = None
     cc: tuple[Identity, ...] = attrs.field(default=(), converter=_to_identities)
