@@ -141,6 +141,8 @@ class Lifecycle:
     def from_file(cls, path: str | Path) -> Lifecycle:
         """Build a lifecycle from a ``.toml`` or ``.json`` file."""
         p = Path(path)
+        if p.suffix.lower() not in (".toml", ".json"):
+            raise InvalidInput(f"lifecycle file {p} must end in .toml or .json")
         try:
             raw = p.read_bytes()
         except OSError as exc:
@@ -148,10 +150,8 @@ class Lifecycle:
         try:
             if p.suffix.lower() == ".toml":
                 data = tomllib.loads(raw.decode("utf-8"))
-            elif p.suffix.lower() == ".json":
-                data = json.loads(raw)
             else:
-                raise InvalidInput(f"lifecycle file {p} must end in .toml or .json")
+                data = json.loads(raw)
         except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidInput(f"lifecycle file {p} is not valid: {exc}") from exc
         return cls.from_dict(data)

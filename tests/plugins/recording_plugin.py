@@ -1,0 +1,116 @@
+"""A test plugin that implements every hook the desk calls and records each call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpdesk_kit.plugins import hookimpl
+
+
+class RecordingPlugin:
+    """Implements the hooks; ``calls`` lists (hook name, kwargs) in call order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.veto: str | None = None
+        self.route_to: str | None = None
+        self.sent: list[Any] = []
+
+    def _seen(self, name: str, **kwargs: Any) -> None:
+        self.calls.append((name, kwargs))
+
+    def called(self, name: str) -> list[dict[str, Any]]:
+        return [kw for n, kw in self.calls if n == name]
+
+    @hookimpl
+    def register_storage_backends(self, register):
+        from helpdesk_kit.storage.memory import MemoryStorage
+
+        self._seen("register_storage_backends")
+        register("recording", lambda url, **options: MemoryStorage(first_ticket_number=5001))
+
+    @hookimpl
+    def register_lifecycles(self, register):
+        self._seen("register_lifecycles")
+        register(
+            {
+                "name": "quick",
+                "initial": "new",
+                "states": {"new": "new", "done": "closed"},
+                "transitions": [
+                    {"name": "finish", "from": "new", "to": "done", "guards": ["not_friday"]}
+                ],
+            }
+        )
+
+    @hookimpl
+    def register_guards(self, register):
+        self._seen("register_guards")
+        register(
+            "not_friday", lambda ctx: "no changes on Fridays" if ctx.now.weekday() == 4 else None
+        )
+
+    @hookimpl
+    def register_channels(self, register):
+        self._seen("register_channels")
+        plugin = self
+
+        class Outbox:
+            name = "outbox"
+            capabilities = frozenset({"threading"})
+
+            def send(self, desk, ticket, message, customer):
+                plugin.sent.append((ticket.ref, message.text, customer.id))
+                if message.text.startswith("explode"):
+                    raise ConnectionError("SMTP server down")
+                return f"out-{len(plugin.sent)}"
+
+        register(Outbox())
+
+    @hookimpl
+    def customer_context(self, desk, customer):
+        self._seen("customer_context", customer=customer)
+        return {"orders": [{"id": "SO1", "status": "shipped"}], "plan": "gold"}
+
+    @hookimpl
+    def classify_message(self, desk, message, customer):
+        self._seen("classify_message", message=message)
+        if "refund" in message.text.lower():
+            return {"category": "refund", "priority": "high", "tags": ["money"]}
+        return None
+
+    @hookimpl
+    def route_ticket(self, desk, ticket, candidates):
+        self._seen("route_ticket", ticket=ticket, candidates=candidates)
+        return self.route_to
+
+    @hookimpl
+    def check_transition(self, desk, ticket, transition, actor):
+        self._seen("check_transition", transition=transition)
+        return self.veto if transition == "solve" else None
+
+    @hookimpl
+    def render_message(self, desk, ticket, text, actor):
+        self._seen("render_message", text=text)
+        return text + "\n-- Shop support"
+
+    @hookimpl
+    def suggest_articles(self, desk, ticket, text, limit):
+        self._seen("suggest_articles", text=text)
+        from types import SimpleNamespace
+
+        return [SimpleNamespace(article_id="kb-1", title="Delivery times", score=2.5)]
+
+    @hookimpl
+    def on_ticket_event(self, desk, event, ticket):
+        self._seen("on_ticket_event", kind=event.kind, ref=ticket.ref)
+
+    @hookimpl
+    def notify(self, desk, notification):
+        self._seen("notify", notification=notification)
+
+
+class BrokenEventPlugin:
+    @hookimpl
+    def on_ticket_event(self, desk, event, ticket):
+        raise RuntimeError("listener bug")
