@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from helpdesk_kit.tickets.model import Customer, Message, Ticket
@@ -29,7 +31,12 @@ class ReceiveResult:
 
 @attrs.frozen
 class SweepResult:
-    """What one sweep did: ticket refs it closed, and refs it skipped with the reason."""
+    """What one sweep did.
+
+    ``closed``: refs of tickets auto-closed; ``skipped``: refs that could not close, with the
+    reason; ``results``: what each installed sweeper (SLA, escalation, ...) returned.
+    """
 
     closed: list[str] = attrs.field(factory=list)
     skipped: dict[str, str] = attrs.field(factory=dict)
+    results: dict[str, Any] = attrs.field(factory=dict)

@@ -24,6 +24,7 @@ from helpdesk_kit.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    StorageError,
     TransitionNotAllowed,
 )
 from helpdesk_kit.ids import parse_ticket_number
@@ -63,6 +64,12 @@ __all__ = ["Helpdesk", "default_url"]
 log = logging.getLogger("helpdesk_kit")
 
 T = TypeVar("T")
+#: ``reactor(desk, work, events)``: runs inside a unit of work after a command's events.
+Reactor = Callable[["Helpdesk", Work, list[TicketEvent]], None]
+#: ``sweeper(desk, now)``: time-based work run by :meth:`Helpdesk.sweep`.
+Sweeper = Callable[["Helpdesk", datetime], Any]
+#: How many rounds of reactions one unit of work may take.
+MAX_REACTION_ROUNDS = 20
 TicketRef = Ticket | str | int
 ActorLike = Actor | Agent | Customer | None
 
@@ -107,6 +114,8 @@ class Helpdesk:
         self.lifecycles: dict[str, Lifecycle] = collect_lifecycles(self.hook.register_lifecycles)
         self.guards = collect_named(self.hook.register_guards, "guard", replace=True)
         self.channels: dict[str, Any] = collect_objects(self.hook.register_channels, "channel")
+        self._reactors: list[tuple[str, Reactor]] = []
+        self._sweepers: dict[str, Sweeper] = {}
         self._check_definitions()
         self._active_statuses = sorted(
             {
@@ -164,12 +173,45 @@ class Helpdesk:
         return to_utc(self.clock.now())
 
     @contextmanager
-    def _work(self) -> Iterator[Work]:
+    def _work(self, now: datetime | None = None) -> Iterator[Work]:
         with self.storage.unit_of_work() as uow:
-            work = Work(uow, self.now())
+            work = Work(uow, self.now() if now is None else now)
             yield work
+            self._react(work)
             uow.commit()
         self._after_commit(work)
+
+    def add_reactor(self, name: str, reactor: Reactor) -> None:
+        """Run ``reactor(desk, work, events)`` inside every unit of work that recorded events.
+
+        Reactors keep derived state in step in the same transaction (SLA timers, escalation
+        checks, automation rules). Events a reactor records are shown to every reactor in a
+        further round, up to ``MAX_REACTION_ROUNDS`` rounds.
+        """
+        if any(existing == name for existing, _ in self._reactors):
+            raise InvalidInput(f"a reactor named {name!r} is already installed")
+        self._reactors.append((name, reactor))
+
+    def _react(self, work: Work) -> None:
+        done = 0
+        rounds = 0
+        while done < len(work.events) and self._reactors:
+            rounds += 1
+            if rounds > MAX_REACTION_ROUNDS:
+                raise StorageError(
+                    f"reactors kept recording events for {MAX_REACTION_ROUNDS} rounds; "
+                    "a rule probably triggers itself"
+                )
+            batch = work.events[done:]
+            done = len(work.events)
+            for _name, reactor in self._reactors:
+                reactor(self, work, batch)
+
+    def add_sweeper(self, name: str, sweeper: Sweeper) -> None:
+        """Run ``sweeper(desk, now)`` on every :meth:`sweep`; its result is kept under ``name``."""
+        if name in self._sweepers:
+            raise InvalidInput(f"a sweeper named {name!r} is already installed")
+        self._sweepers[name] = sweeper
 
     def _after_commit(self, work: Work) -> None:
         for event in work.events:
@@ -1019,8 +1061,13 @@ class Helpdesk:
     # ------------------------------------------------------------------ sweep
 
     def sweep(self, now: datetime | None = None) -> SweepResult:
-        """Do the time-based work due at ``now``: close solved tickets past auto-close."""
+        """Do the time-based work due at ``now``: auto-close, then every installed sweeper."""
         at = self.now() if now is None else to_utc(ensure_aware(now, "now"))
+        closed, skipped = self._auto_close(at)
+        results = {name: sweeper(self, at) for name, sweeper in self._sweepers.items()}
+        return SweepResult(closed=closed, skipped=skipped, results=results)
+
+    def _auto_close(self, at: datetime) -> tuple[list[str], dict[str, str]]:
         closed: list[str] = []
         skipped: dict[str, str] = {}
         for lc in self.lifecycles.values():
@@ -1028,23 +1075,21 @@ class Helpdesk:
             solved_states = [
                 s
                 for s in lc.states_in(StateCategory.SOLVED)
-                if lc.find(s, lc.states_in(StateCategory.CLOSED)[0]) is not None
-                and any(t.name == "close" and s in t.sources for t in lc.transitions)
+                if any(t.name == "close" and s in t.sources for t in lc.transitions)
             ]
             if not solved_states:
                 continue
-            for ticket in self._iter_tickets(TicketFilter(status=solved_states, lifecycle=lc.name)):
+            flt = TicketFilter(status=solved_states, lifecycle=lc.name)
+            for ticket in self._iter_tickets(flt):
                 if ticket.solved_at is None or at - ticket.solved_at < window:
                     continue
                 try:
-                    with self._work() as work:
-                        work.now = at
-                        current = work.ticket(ticket.id)
-                        self._fire(work, current, "close", Actor.system())
+                    with self._work(at) as work:
+                        self._fire(work, work.ticket(ticket.id), "close", Actor.system())
                     closed.append(ticket.ref)
                 except (GuardFailed, TransitionNotAllowed) as exc:
                     skipped[ticket.ref] = str(exc)
-        return SweepResult(closed=closed, skipped=skipped)
+        return closed, skipped
 
     def _iter_tickets(self, filter: TicketFilter, page_size: int = 500) -> Iterator[Ticket]:
         after: str | None = None
