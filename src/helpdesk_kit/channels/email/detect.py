@@ -138,7 +138,8 @@ def classify(
 
     bounce = False
     recipients: list[str] = []
-    if content_type == "multipart/report" and report_type == "delivery-status":
+    is_dsn = content_type == "multipart/report" and report_type == "delivery-status"
+    if is_dsn:
         failed = False
         actions: list[str] = []
         for block in dsn_blocks:
@@ -170,7 +171,7 @@ def classify(
             addr = part.strip().strip("<>")
             if addr and addr not in recipients:
                 recipients.append(addr)
-    if not bounce:
+    if not bounce and not is_dsn:  # a delivery report already said what happened
         from_daemon = sender is not None and sender.local_part.lower() in _BOUNCE_SENDERS
         bounce_subject = is_bounce_subject(subject)
         if (from_daemon and (return_path == "" or bounce_subject)) or (

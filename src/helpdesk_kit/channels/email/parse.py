@@ -36,6 +36,7 @@ MAX_DEPTH = 40
 _PARSER = BytesParser(policy=compat32)
 _TICKET = re.compile(r"\[\s*#\s*(\d{1,12})\s*\]")
 _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
+_B64_BAD = re.compile(rb"[^A-Za-z0-9+/=\s]")
 _EXTENSIONS = {
     "image/png": ".png",
     "image/jpeg": ".jpg",
@@ -156,7 +157,12 @@ class _Walker:
         cte = (_first(headers, "content-transfer-encoding") or "").strip().strip('"').lower()
         if cte == "base64":
             try:
-                return binascii.a2b_base64(data)
+                decoded = binascii.a2b_base64(data)
+                if _B64_BAD.search(data) is not None:
+                    self.defects.append("base64 body holds characters outside the alphabet")
+                elif len(data.translate(None, b" \t\r\n")) % 4:
+                    self.defects.append("base64 body is truncated or unpadded")
+                return decoded
             except (binascii.Error, ValueError):
                 cleaned = _B64_JUNK.sub(b"", data.split(b"=", 1)[0])
                 if len(cleaned) % 4 == 1:
@@ -242,6 +248,8 @@ class _Walker:
             ctype = "text/plain"
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
             text = decode_bytes(data, params.get("charset"), self.defects, ctype, self.hints)
+            if "\x00" in text:  # databases (PostgreSQL) refuse NUL in text
+                text = text.replace("\x00", "")
             if "\r" in text:
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
             if ctype == "text/html":
@@ -338,14 +346,16 @@ def _header_map(headers: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def _iter_text_headers(
-    headers: list[tuple[str, str]], defects: list[str], hints: tuple[str, ...]
+    headers: list[tuple[str, str]], hints: tuple[str, ...]
 ) -> Iterator[tuple[str, str]]:
     for name, value in headers:
         value = unfold(value)
         if not value.isascii():
-            value = header_text(value, defects, hints)
+            value = header_text(value, None, hints)
         if not name.isascii():
             name = header_text(name)
+        if "\x00" in value or "\x00" in name:
+            name, value = name.replace("\x00", ""), value.replace("\x00", "")
         yield name, value
 
 
@@ -433,8 +443,8 @@ def _parse(raw: bytes, max_received: int, loop_header: str) -> ParsedEmail:
         return_path=return_path,
         hops=len(hmap.get("received", ())),
         suppress_auto_reply=found.suppress_auto_reply,
-        headers=tuple(_iter_text_headers(raw_headers, defects, hints)),
-        defects=defects,
+        headers=tuple(_iter_text_headers(raw_headers, hints)),
+        defects=list(dict.fromkeys(defects)),
     )
 
 
@@ -447,7 +457,7 @@ def _fallback(raw: bytes, error: BaseException) -> ParsedEmail:
         if line[:8].lower() == b"subject:":
             subject = decode_header(line[8:].decode("ascii", "surrogateescape"), defects)
             break
-    text = decode_bytes(body or head, None, defects, "body")
+    text = decode_bytes(body or head, None, defects, "body").replace("\x00", "")
     return ParsedEmail(
         subject=subject,
         text=text,

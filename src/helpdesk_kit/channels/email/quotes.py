@@ -11,9 +11,12 @@ _WROTE = re.compile(
     r"(?:wrote|a écrit|schrieb|escribió|ha scritto|schreef|escreveu|skrev|napisał)\s*[:：]$",
     re.IGNORECASE | re.DOTALL,
 )
-_WROTE_ZH = re.compile(r"^.{0,400}?(?:写道|寫道)\s*[:：]$", re.DOTALL)
+_WROTE_ZH = re.compile(r"^.{0,400}?(?:写道|寫道|書きました)\s*[:：]$", re.DOTALL)
+# Gmail in Japanese/Korean: "2026年11月2日(月) 9:00 Support <support@example.com>:"
+_WROTE_ADDR = re.compile(r"^.{0,300}<[^<>\s]+@[^<>\s]+>\s*[:：]$", re.DOTALL)
 _SEPARATOR = re.compile(
     r"^[-—_=*\s]{2,}\s*(?:original message|original|reply message|forwarded by .{0,80}|"
+    r"forwarded message|转发的邮件|轉寄的郵件|转发邮件|"
     r"原始邮件|原始郵件|邮件原件|郵件原件|原邮件|回复的原邮件|"
     r"ursprüngliche nachricht|message d'origine|mensaje original|messaggio originale)"
     r"\s*[-—_=*\s]{2,}$",
@@ -40,6 +43,7 @@ _MOBILE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_BEGIN_FORWARD = re.compile(r"^(?:begin forwarded message|以下是转发的邮件|转发的邮件)\s*[:：]$", re.I)
 _RULE = re.compile(r"^[-_=—*]{8,}$")
 
 
@@ -81,7 +85,11 @@ def _wrote_line(lines: list[str], i: int, stripped: str) -> bool:
         if (
             joined[-1] in ":："
             and _DIGIT.search(joined)
-            and ((western and _WROTE.match(joined)) or _WROTE_ZH.match(joined))
+            and (
+                (western and _WROTE.match(joined))
+                or _WROTE_ZH.match(joined)
+                or _WROTE_ADDR.match(joined)
+            )
         ):
             return True
     return False
@@ -89,36 +97,47 @@ def _wrote_line(lines: list[str], i: int, stripped: str) -> bool:
 
 def find_quote_start(lines: list[str]) -> int:
     """Return the index of the first line of quoted history or signature (len if none)."""
+    return _find(lines)[0]
+
+
+def _find(lines: list[str]) -> tuple[int, bool]:
+    """The cut index, and whether it is a "… wrote:" header (which may be bottom-posted)."""
     n = len(lines)
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or stripped[0] == ">":
             if line.rstrip("\r") == "-- ":
-                return i
+                return i, False
             continue
         first = stripped[0]
         if stripped == "--" or line.rstrip("\r") == "-- ":
-            return i
+            return i, False
         if first in "-—_=*" and len(stripped) > 2:
             if _SEPARATOR.match(stripped):
-                return i
+                return i, False
             if _RULE.match(stripped):
                 # a rule right before an Outlook "From: / Sent:" block belongs to it
                 j = i + 1
                 while j < n and not lines[j].strip():
                     j += 1
                 if j < n and _header_key(lines[j].strip()) == "from" and _is_header_block(lines, j):
-                    return i
+                    return i, False
             continue
         if len(stripped) <= 420 and _wrote_line(lines, i, stripped):
-            return i
+            return i, True
         if (":" in stripped[:12] or "：" in stripped[:12]) and _header_key(stripped) == "from":
             if _is_header_block(lines, i):
-                return i
+                return i, False
             continue
-        if len(stripped) <= 60 and _MOBILE.match(stripped):
-            return i
-    return n
+        if stripped[-1] in ":：" and _BEGIN_FORWARD.match(stripped):
+            return i, False
+        if len(stripped) <= 120:
+            mobile = stripped
+            if mobile[-1] == ">" and "<" in mobile:  # "Get Outlook for Android<https://…>"
+                mobile = mobile[: mobile.rfind("<")].rstrip()
+            if len(mobile) <= 60 and _MOBILE.match(mobile):
+                return i, False
+    return n, False
 
 
 def extract_reply(text: str) -> str:
@@ -134,11 +153,34 @@ def extract_reply(text: str) -> str:
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
-    cut = find_quote_start(lines)
+    return _extract(text.split("\n"), 0)
+
+
+def _extract(lines: list[str], depth: int) -> str:
+    cut, wrote = _find(lines)
+    reply = _clean(lines[:cut])
+    if reply or not wrote or depth > 3:
+        return reply
+    # Nothing above "On … wrote:": a bottom-posted reply. Skip the header's
+    # (wrapped) lines and the quoted block; what follows is the answer.
+    j = cut + 1
+    while (
+        j < len(lines)
+        and j <= cut + 2
+        and lines[j].strip()
+        and not lines[j].lstrip().startswith(">")
+    ):
+        j += 1
+    while j < len(lines) and (not lines[j].strip() or lines[j].lstrip().startswith(">")):
+        j += 1
+    return _extract(lines[j:], depth + 1) if j < len(lines) else ""
+
+
+def _clean(lines: list[str]) -> str:
+    """Drop ``>`` lines, trailing spaces, leading/trailing blanks and repeated blank lines."""
     out: list[str] = []
     blank = True  # drops leading blank lines
-    for line in lines[:cut]:
+    for line in lines:
         if line.lstrip().startswith(">"):
             continue
         line = line.rstrip()
