@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 __all__ = ["FALLBACK_CHARSETS", "decode_bytes", "python_codec"]
 
@@ -81,6 +82,9 @@ _STATEFUL_PREFIXES = (
 
 #: Tried in this order when the declared charset is missing or fails.
 FALLBACK_CHARSETS: tuple[str, ...] = ("utf-8", "gb18030", "cp950", "cp932", "cp1252")
+
+# A guess that yields private-use characters (cp950 maps stray bytes there) is wrong.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 _codec_cache: dict[str, str] = {}
 
@@ -166,7 +170,7 @@ def decode_bytes(
             continue
         tried.add(candidate)
         text = _try(data, candidate)
-        if text is not None:
+        if text is not None and _PRIVATE_USE.search(text) is None:
             if defects is not None and (declared or candidate != "utf-8"):
                 what = f"charset {declared!r} failed" if declared else "no charset declared"
                 defects.append(f"{where}: {what}; decoded as {candidate}")

@@ -45,6 +45,7 @@ _NO_REPLY = re.compile(
     r"auto[-_.]?reply|autoresponder)(?:[-+.].*)?$",
     re.IGNORECASE,
 )
+_COMMENT = re.compile(r"\([^()]*\)")
 _AUTO_PRECEDENCE = frozenset({"bulk", "junk", "auto_reply", "auto-reply"})
 _SUPPRESS_TOKENS = frozenset({"all", "oof", "autoreply"})
 
@@ -80,7 +81,10 @@ def _first(headers: Mapping[str, Sequence[str]], name: str) -> str | None:
 def _token(value: str | None) -> str:
     if value is None:
         return ""
-    return value.split(";", 1)[0].strip().strip('"').lower()
+    if "(" in value:
+        value = _COMMENT.sub(" ", value)
+    words = value.split(";", 1)[0].strip().strip('"').lower().split()
+    return words[0] if words else ""
 
 
 def _recipient(value: str) -> str:
