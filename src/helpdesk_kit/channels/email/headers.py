@@ -192,6 +192,36 @@ def _make_address(
     return Address(decode_header(name.strip(), defects, hints), email)
 
 
+# Lists without quotes, comments, groups, encoded words or 8-bit text (most mail)
+# take a fast path.
+_SIMPLE_LIST = re.compile(r"[A-Za-z0-9 !#$%&'*+\-/=?^_`{|}~.@<>,\[\]]*")
+_SIMPLE_ONE = re.compile(r"\s*([^<>]*?)\s*<\s*([^<>\s]*)\s*>\s*")
+
+
+def _simple_addresses(value: str) -> list[Address] | None:
+    """Parse a list matching _SIMPLE_LIST; None when an item needs the full parser."""
+    out: list[Address] = []
+    for item in value.split(","):
+        match = _SIMPLE_ONE.fullmatch(item)
+        if match is not None:
+            name, email = match.groups()
+            if email:
+                out.append(Address(" ".join(name.split()), email))
+            continue
+        words = item.split()
+        if "<" in item or ">" in item:
+            return None
+        if not words:
+            continue
+        with_at = [w for w in words if "@" in w]
+        if with_at:
+            words.remove(with_at[-1])
+            out.append(Address(" ".join(words), with_at[-1]))
+        elif len(words) == 1:
+            out.append(Address("", words[0]))
+    return out
+
+
 def parse_address_list(
     value: str | None, defects: list[str] | None = None, hints: tuple[str, ...] = ()
 ) -> list[Address]:
@@ -202,6 +232,10 @@ def parse_address_list(
     if not value:
         return []
     value = unfold(value)
+    if "=?" not in value and _SIMPLE_LIST.fullmatch(value) is not None:
+        simple = _simple_addresses(value)
+        if simple is not None:
+            return simple
     result: list[Address] = []
     current: list[str] = []
     for match in _ADDR_TOKENS.finditer(value):
@@ -235,7 +269,8 @@ def parse_msg_ids(value: str | None) -> list[str]:
     ids = [i for i in ids if i]
     if not ids:
         # Some mailers drop the brackets: take the words that look like ids.
-        ids = [w.strip("<>,;") for w in value.replace(",", " ").split() if "@" in w]
+        words = value.replace(",", " ").split()
+        ids = [w.rsplit("<", 1)[-1].replace(">", "").strip(";") for w in words if "@" in w]
         ids = [i for i in ids if i]
     seen: set[str] = set()
     out: list[str] = []

@@ -201,13 +201,20 @@ class _Walker:
                 self.defects.append("invalid uuencoded line skipped")
         return b"".join(out)
 
-    def walk(self, part: Message, depth: int, parent_type: str = "") -> None:
+    def walk(
+        self,
+        part: Message,
+        depth: int,
+        parent_type: str = "",
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         if depth > MAX_DEPTH:
             self.defects.append(f"MIME nesting deeper than {MAX_DEPTH}; rest skipped")
             return
         for defect in getattr(part, "defects", ()):
             self.defects.append(type(defect).__name__)
-        headers = _raw_headers(part)
+        if headers is None:
+            headers = _raw_headers(part)
         ctype, params = parse_params(_first(headers, "content-type"), self.defects, self.hints)
         if "/" not in ctype:
             if ctype:
@@ -380,7 +387,7 @@ def _parse(raw: bytes, max_received: int, loop_header: str) -> ParsedEmail:
         values = hmap.get(name)
         return values[0] if values else None
 
-    _ctype, top_params = parse_params(first("content-type"))
+    top_type, top_params = parse_params(first("content-type"))
     charset = top_params.get("charset", "")
     hints = (charset,) if charset else ()
 
@@ -399,7 +406,7 @@ def _parse(raw: bytes, max_received: int, loop_header: str) -> ParsedEmail:
     return_path = _return_path(first("return-path"))
 
     walker = _Walker(defects, hints)
-    walker.walk(msg, 0)
+    walker.walk(msg, 0, headers=raw_headers)
     html = "\n".join(walker.htmls) if walker.htmls else None
     if walker.texts:
         text = "\n".join(walker.texts)
@@ -407,13 +414,12 @@ def _parse(raw: bytes, max_received: int, loop_header: str) -> ParsedEmail:
         text = html_to_text(html)
     else:
         text = ""
-    ctype = parse_params(first("content-type"))[0]
     found = classify(
         hmap,
         subject=subject,
         sender=sender,
         return_path=return_path,
-        content_type=ctype,
+        content_type=top_type,
         report_type=walker.report_type,
         dsn_blocks=walker.dsn_blocks,
         max_received=max_received,
