@@ -64,14 +64,20 @@ class _Handler(socketserver.StreamRequestHandler):
             command = command.upper()
             args = _args(argtext)
             with box.lock:
-                box.commands.append(f"{command} {argtext}".strip() if command != "LOGIN" else "LOGIN")
+                box.commands.append(
+                    f"{command} {argtext}".strip() if command != "LOGIN" else "LOGIN"
+                )
             if command == "CAPABILITY":
                 self.send("* CAPABILITY IMAP4rev1")
                 self.send(f"{tag} OK CAPABILITY completed")
             elif command == "NOOP":
                 self.send(f"{tag} OK NOOP completed")
             elif command == "LOGIN":
-                if len(args) == 2 and _unquote(args[0]) == box.user and _unquote(args[1]) == box.password:
+                if (
+                    len(args) == 2
+                    and _unquote(args[0]) == box.user
+                    and _unquote(args[1]) == box.password
+                ):
                     authed = True
                     self.send(f"{tag} OK LOGIN completed")
                 else:
@@ -119,7 +125,8 @@ class _Handler(socketserver.StreamRequestHandler):
                     flags = set(args[3].strip("()").split())
                     box.messages[uid][1].update(flags)
                     seq = uids.index(uid) + 1
-                    self.send(f"* {seq} FETCH (UID {uid} FLAGS ({' '.join(sorted(box.messages[uid][1]))}))")
+                    flag_text = " ".join(sorted(box.messages[uid][1]))
+                    self.send(f"* {seq} FETCH (UID {uid} FLAGS ({flag_text}))")
                 self.send(f"{tag} OK STORE completed")
             else:
                 self.send(f"{tag} BAD unsupported UID command")
@@ -138,7 +145,9 @@ class _Server(socketserver.ThreadingTCPServer):
 def fake_imap_server(box: FakeMailbox) -> Iterator[int]:
     """Run the server on a free loopback port for the duration of the block; yield the port."""
     server = _Server(box)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield server.server_address[1]

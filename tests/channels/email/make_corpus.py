@@ -6,6 +6,9 @@ holds the values the parser must produce, written here by hand next to the
 message they describe (not computed by the parser).
 """
 
+# Message literals stay on one line so that they read like the mail they build.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import base64
@@ -15,7 +18,6 @@ import quopri
 import random
 import sys
 from collections.abc import Callable
-from email.header import Header
 from pathlib import Path
 
 HERE = Path(__file__).parent / "corpus"
@@ -83,14 +85,18 @@ def multipart(boundary: str, parts: list[bytes], preamble: bytes = b"") -> bytes
     return out + b"--" + boundary.encode() + b"--\n"
 
 
-def text_part(text: str, charset: str = "utf-8", cte: str = "quoted-printable", **extra: str) -> bytes:
+def text_part(
+    text: str, charset: str = "utf-8", cte: str = "quoted-printable", **extra: str
+) -> bytes:
     """A text/plain part."""
     data = text.encode(charset)
     body = qp(data) if cte == "quoted-printable" else b64(data) if cte == "base64" else data
     params = "".join(f"; {k}={v}" for k, v in extra.items())
     return part(
-        [("Content-Type", f'text/plain; charset="{charset}"{params}'),
-         ("Content-Transfer-Encoding", cte)],
+        [
+            ("Content-Type", f'text/plain; charset="{charset}"{params}'),
+            ("Content-Transfer-Encoding", cte),
+        ],
         body,
     )
 
@@ -117,7 +123,10 @@ def common(
     """The headers every client sends."""
     h: list[tuple[str, str | bytes]] = [
         ("Return-Path", "<" + sender.split("<")[-1].rstrip(">") + ">"),
-        ("Received", "from mail.client.example (mail.client.example [192.0.2.10])\n\tby mx.example.com with ESMTPS id 4ABCD123;\n\tMon, 2 Nov 2026 02:15:01 +0000"),
+        (
+            "Received",
+            "from mail.client.example (mail.client.example [192.0.2.10])\n\tby mx.example.com with ESMTPS id 4ABCD123;\n\tMon, 2 Nov 2026 02:15:01 +0000",
+        ),
         ("From", sender),
         ("To", to),
         ("Subject", subject),
@@ -166,14 +175,16 @@ def _() -> bytes:
     )
     html = (
         '<div dir="ltr">Hi, it still hasn\'t arrived. Tracking says “in transit”.<div><br></div>'
-        "<div>Alice</div></div><br><div class=\"gmail_quote\"><div dir=\"ltr\" class=\"gmail_attr\">"
-        "On Mon, Nov 2, 2026 at 9:00 AM Support &lt;<a href=\"mailto:support@example.com\">"
-        "support@example.com</a>&gt; wrote:<br></div><blockquote class=\"gmail_quote\">"
+        '<div>Alice</div></div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+        'On Mon, Nov 2, 2026 at 9:00 AM Support &lt;<a href="mailto:support@example.com">'
+        'support@example.com</a>&gt; wrote:<br></div><blockquote class="gmail_quote">'
         "Hello Alice,<br>your order shipped.</blockquote></div>\n"
     )
     b = "000000000000a1b2c3d4e5f60718"
     h = common(
-        "Alice Chen <alice.chen@gmail.com>", SUPPORT, "Re: [#1042] Where is my order?",
+        "Alice Chen <alice.chen@gmail.com>",
+        SUPPORT,
+        "Re: [#1042] Where is my order?",
         "<CAH+w=7Yx1QbB3@mail.gmail.com>",
         in_reply_to="<01J9ZKQ8.t1042@example.com>",
         references="<CAH+w=7Ya0@mail.gmail.com> <01J9ZKQ8.t1042@example.com>",
@@ -195,7 +206,9 @@ def _() -> bytes:
         "On Mon, Nov 2, 2026 at 9:00 AM Helpdesk Customer Support Team <\n"
         "support@example.com> wrote:\n\n> Click the link below.\n"
     )
-    h = common("Bob Stone <bob@example.org>", SUPPORT, "Re: Password reset", "<CAB1@mail.gmail.com>")
+    h = common(
+        "Bob Stone <bob@example.org>", SUPPORT, "Re: Password reset", "<CAB1@mail.gmail.com>"
+    )
     h += [("Content-Type", "text/plain; charset=UTF-8"), ("Content-Transfer-Encoding", "7bit")]
     return msg(h, text.encode())
 
@@ -224,9 +237,12 @@ def _() -> bytes:
     )
     b = "0000000000007f3e2d1c"
     h = common(
-        f"{ew('李雷')} <lilei@gmail.com>", f"{ew('客服中心')} <support@example.com>",
-        ew("回复：[#2001] 发票抬头"), "<CAK9zh@mail.gmail.com>",
-        in_reply_to="<01JA00.t2001@example.com>", references="<01JA00.t2001@example.com>",
+        f"{ew('李雷')} <lilei@gmail.com>",
+        f"{ew('客服中心')} <support@example.com>",
+        ew("回复：[#2001] 发票抬头"),
+        "<CAK9zh@mail.gmail.com>",
+        in_reply_to="<01JA00.t2001@example.com>",
+        references="<01JA00.t2001@example.com>",
     )
     h.append(("Content-Type", f'multipart/alternative; boundary="{b}"'))
     return msg(h, multipart(b, [text_part(text, cte="base64"), html_part(html, cte="base64")]))
@@ -245,10 +261,17 @@ def _() -> bytes:
         "收到，谢谢。明天寄回。\n\n发自我的iPhone\n\n"
         "> 在 2026年11月2日，09:00，客服中心 <support@example.com> 写道：\n>\n> 请寄回商品。\n"
     )
-    h = common(f"{ew('韩梅梅')} <hanmeimei@icloud.com>", SUPPORT, "Re: [#2002] " + ew("退货"),
-               "<9C1F-4A@icloud.com>")
-    h += [("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "quoted-printable"),
-          ("X-Mailer", "iPhone Mail (22A3354)")]
+    h = common(
+        f"{ew('韩梅梅')} <hanmeimei@icloud.com>",
+        SUPPORT,
+        "Re: [#2002] " + ew("退货"),
+        "<9C1F-4A@icloud.com>",
+    )
+    h += [
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Content-Transfer-Encoding", "quoted-printable"),
+        ("X-Mailer", "iPhone Mail (22A3354)"),
+    ]
     return msg(h, qp(text.encode()))
 
 
@@ -267,13 +290,17 @@ def _() -> bytes:
     )
     html = (
         '<html><body dir="auto">Sure, Tuesday works.<div><br></div><div>Bob<br><div><br>'
-        "<blockquote type=\"cite\"><div>On 2 Nov 2026, at 09:00, Support &lt;support@example.com&gt; wrote:"
+        '<blockquote type="cite"><div>On 2 Nov 2026, at 09:00, Support &lt;support@example.com&gt; wrote:'
         "</div><br><div>Which day suits you?</div></blockquote></div></div></body></html>"
     )
     b = "Apple-Mail=_5E3A2B1C-0D9E-4F8A-B7C6-112233445566"
-    h = common("Bob Marley <bob@mac.example>", SUPPORT, "Re: Delivery slot",
-               "<5E3A2B1C-0D9E@mac.example>")
-    h += [("Content-Type", f'multipart/alternative;\n\tboundary="{b}"'), ("X-Mailer", "Apple Mail (2.3776)")]
+    h = common(
+        "Bob Marley <bob@mac.example>", SUPPORT, "Re: Delivery slot", "<5E3A2B1C-0D9E@mac.example>"
+    )
+    h += [
+        ("Content-Type", f'multipart/alternative;\n\tboundary="{b}"'),
+        ("X-Mailer", "Apple Mail (2.3776)"),
+    ]
     return msg(h, multipart(b, [text_part(text, "us-ascii", "7bit"), html_part(html)]))
 
 
@@ -309,12 +336,19 @@ def _() -> bytes:
         "Sent: Monday, November 2, 2026 9:00 AM\r\nTo: Carol White <carol@contoso.com>\r\n"
         "Subject: [#1050] Refund\r\n\r\nHello Carol,\r\nwe can offer a voucher.\r\n"
     )
-    h = common('"Carol White" <carol@contoso.com>', SUPPORT, "RE: [#1050] Refund",
-               "<000001d9aa11$2b3c4d50$81b6e7f0$@contoso.com>")
-    h += [("Thread-Topic", "[#1050] Refund"), ("Thread-Index", "AQHZqhEr3A=="),
-          ("X-Mailer", "Microsoft Outlook 14.0"),
-          ("Content-Type", 'text/plain;\n\tcharset="windows-1252"'),
-          ("Content-Transfer-Encoding", "quoted-printable")]
+    h = common(
+        '"Carol White" <carol@contoso.com>',
+        SUPPORT,
+        "RE: [#1050] Refund",
+        "<000001d9aa11$2b3c4d50$81b6e7f0$@contoso.com>",
+    )
+    h += [
+        ("Thread-Topic", "[#1050] Refund"),
+        ("Thread-Index", "AQHZqhEr3A=="),
+        ("X-Mailer", "Microsoft Outlook 14.0"),
+        ("Content-Type", 'text/plain;\n\tcharset="windows-1252"'),
+        ("Content-Transfer-Encoding", "quoted-printable"),
+    ]
     return msg(h, qp(text.encode("cp1252")))
 
 
@@ -340,10 +374,17 @@ def _() -> bytes:
         "<b>Subject:</b> [#1051] Callback</div><div>When can we call?</div></div></body></html>"
     )
     b = "_000_DB7PR01MB1234ABCDEFGHIJ_"
-    h = common("Dave Lee <dave@contoso.com>", SUPPORT, "RE: [#1051] Callback",
-               "<DB7PR01MB1234@DB7PR01MB1234.eurprd01.prod.outlook.com>")
-    h += [("Thread-Index", "AQHZ"), ("Content-Language", "en-US"),
-          ("Content-Type", f'multipart/alternative;\n\tboundary="{b}"')]
+    h = common(
+        "Dave Lee <dave@contoso.com>",
+        SUPPORT,
+        "RE: [#1051] Callback",
+        "<DB7PR01MB1234@DB7PR01MB1234.eurprd01.prod.outlook.com>",
+    )
+    h += [
+        ("Thread-Index", "AQHZ"),
+        ("Content-Language", "en-US"),
+        ("Content-Type", f'multipart/alternative;\n\tboundary="{b}"'),
+    ]
     return msg(h, multipart(b, [text_part(text), html_part(html)]))
 
 
@@ -370,14 +411,28 @@ def _() -> bytes:
     def gb(s: str) -> str:
         return f"=?gb2312?B?{base64.b64encode(s.encode('gb18030')).decode()}?="
 
-    h = common(f'"{gb("王喆")}" <wangzhe@contoso.cn>', SUPPORT, gb("答复: [#1060] 退款进度"),
-               "<HK0PR01MB2222@HK0PR01MB2222.apcprd01.prod.outlook.com>")
+    h = common(
+        f'"{gb("王喆")}" <wangzhe@contoso.cn>',
+        SUPPORT,
+        gb("答复: [#1060] 退款进度"),
+        "<HK0PR01MB2222@HK0PR01MB2222.apcprd01.prod.outlook.com>",
+    )
     h.append(("Content-Type", f'multipart/alternative;\n\tboundary="{b}"'))
     parts = [
-        part([("Content-Type", 'text/plain; charset="gb2312"'), ("Content-Transfer-Encoding", "base64")],
-             b64(text.encode("gb18030"))),
-        part([("Content-Type", 'text/html; charset="gb2312"'), ("Content-Transfer-Encoding", "base64")],
-             b64(html.encode("gb18030"))),
+        part(
+            [
+                ("Content-Type", 'text/plain; charset="gb2312"'),
+                ("Content-Transfer-Encoding", "base64"),
+            ],
+            b64(text.encode("gb18030")),
+        ),
+        part(
+            [
+                ("Content-Type", 'text/html; charset="gb2312"'),
+                ("Content-Transfer-Encoding", "base64"),
+            ],
+            b64(html.encode("gb18030")),
+        ),
     ]
     return msg(h, multipart(b, parts))
 
@@ -394,17 +449,24 @@ def _() -> bytes:
         "请尽快处理。\n\n-----邮件原件-----\n发件人: 客服中心 [mailto:support@example.com] \n"
         "发送时间: 2026年11月2日 9:00\n收件人: 赵强\n主题: 订单问题 [#1061]\n\n您好\n"
     )
-    h = common(f"{ew('赵强', 'gbk')} <zhaoqiang@example.cn>", SUPPORT,
-               ew("答复: 订单问题 [#1061]", "gbk"), "<002201d9$aa$bb@example.cn>")
-    h += [("Content-Type", "text/plain; charset=gbk"), ("Content-Transfer-Encoding", "quoted-printable")]
+    h = common(
+        f"{ew('赵强', 'gbk')} <zhaoqiang@example.cn>",
+        SUPPORT,
+        ew("答复: 订单问题 [#1061]", "gbk"),
+        "<002201d9$aa$bb@example.cn>",
+    )
+    h += [
+        ("Content-Type", "text/plain; charset=gbk"),
+        ("Content-Transfer-Encoding", "quoted-printable"),
+    ]
     return msg(h, qp(text.encode("gbk")))
 
 
 def _foxmail_text() -> str:
     return (
         "好的，我等快递。\n\n\n\n------------------ 原始邮件 ------------------\n"
-        "发件人: \"客服中心\"<support@example.com>;\n发送时间: 2026年11月2日(星期一) 上午9:00\n"
-        "收件人: \"小明\"<12345678@qq.com>;\n主题: [#1070] 物流查询\n\n您好，快递已发出。\n"
+        '发件人: "客服中心"<support@example.com>;\n发送时间: 2026年11月2日(星期一) 上午9:00\n'
+        '收件人: "小明"<12345678@qq.com>;\n主题: [#1070] 物流查询\n\n您好，快递已发出。\n'
     )
 
 
@@ -421,18 +483,35 @@ def _() -> bytes:
         "<div>好的，我等快递。</div><div><br></div><div><br></div>"
         '<div style="font-size: 12px;font-family: Arial Narrow;padding:2px 0 2px 0;">'
         "------------------&nbsp;原始邮件&nbsp;------------------</div>"
-        "<div><b>发件人:</b>&nbsp;\"客服中心\"&lt;support@example.com&gt;;<br></div>"
+        '<div><b>发件人:</b>&nbsp;"客服中心"&lt;support@example.com&gt;;<br></div>'
     )
     b = "----=_NextPart_6543210_0A1B_2C3D4E5F"
-    h = common(f'"{ew("小明", "gb18030")}" <12345678@qq.com>', SUPPORT,
-               ew("回复：[#1070] 物流查询", "gb18030"), "<tencent_ABCDEF0123456789@qq.com>")
-    h += [("X-QQ-MID", "bizesmtp123t456"), ("X-Mailer", "Foxmail 7.2.25.375[cn]"),
-          ("Content-Type", f'multipart/alternative;\n\tboundary="{b}"')]
+    h = common(
+        f'"{ew("小明", "gb18030")}" <12345678@qq.com>',
+        SUPPORT,
+        ew("回复：[#1070] 物流查询", "gb18030"),
+        "<tencent_ABCDEF0123456789@qq.com>",
+    )
+    h += [
+        ("X-QQ-MID", "bizesmtp123t456"),
+        ("X-Mailer", "Foxmail 7.2.25.375[cn]"),
+        ("Content-Type", f'multipart/alternative;\n\tboundary="{b}"'),
+    ]
     parts = [
-        part([("Content-Type", 'text/plain;\n\tcharset="gb18030"'), ("Content-Transfer-Encoding", "base64")],
-             b64(_foxmail_text().encode("gb18030"))),
-        part([("Content-Type", 'text/html;\n\tcharset="gb18030"'), ("Content-Transfer-Encoding", "base64")],
-             b64(html.encode("gb18030"))),
+        part(
+            [
+                ("Content-Type", 'text/plain;\n\tcharset="gb18030"'),
+                ("Content-Transfer-Encoding", "base64"),
+            ],
+            b64(_foxmail_text().encode("gb18030")),
+        ),
+        part(
+            [
+                ("Content-Type", 'text/html;\n\tcharset="gb18030"'),
+                ("Content-Transfer-Encoding", "base64"),
+            ],
+            b64(html.encode("gb18030")),
+        ),
     ]
     return msg(h, multipart(b, parts, b"This is a multi-part message in MIME format.\n\n"))
 
@@ -448,15 +527,22 @@ def _() -> bytes:
 )
 def _() -> bytes:
     html = (
-        "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=GB18030\">"
+        '<meta http-equiv="Content-Type" content="text/html; charset=GB18030">'
         "<div>没问题，周五前发货就行。</div><div><br></div>"
         "<div><div>------------------&nbsp;原始邮件&nbsp;------------------</div>"
         "<div><b>发件人:</b>&nbsp;&quot;客服中心&quot;&lt;support@example.com&gt;;</div>"
         "<div><b>发送时间:</b>&nbsp;2026年11月2日(星期一) 上午9:00</div></div>"
     )
-    h = common("<87654321@qq.com>", SUPPORT, ew("回复：[#1071] 发货时间", "gb18030"),
-               "<tencent_00FF@qq.com>")
-    h += [("Content-Type", 'text/html;\n\tcharset="gb18030"'), ("Content-Transfer-Encoding", "base64")]
+    h = common(
+        "<87654321@qq.com>",
+        SUPPORT,
+        ew("回复：[#1071] 发货时间", "gb18030"),
+        "<tencent_00FF@qq.com>",
+    )
+    h += [
+        ("Content-Type", 'text/html;\n\tcharset="gb18030"'),
+        ("Content-Transfer-Encoding", "base64"),
+    ]
     return msg(h, b64(html.encode("gb18030")))
 
 
@@ -473,11 +559,17 @@ def _() -> bytes:
         "Yes, the replacement part fits perfectly and the \nmachine runs again.\n\n"
         "-- \nErik Larsson\nACME AB\n"
     )
-    h = common("Erik Larsson <erik@acme.example>", SUPPORT, "Re: Replacement part",
-               "<f1e2d3c4-b5a6@acme.example>")
-    h += [("User-Agent", "Mozilla Thunderbird"),
-          ("Content-Type", "text/plain; charset=UTF-8; format=flowed"),
-          ("Content-Transfer-Encoding", "7bit")]
+    h = common(
+        "Erik Larsson <erik@acme.example>",
+        SUPPORT,
+        "Re: Replacement part",
+        "<f1e2d3c4-b5a6@acme.example>",
+    )
+    h += [
+        ("User-Agent", "Mozilla Thunderbird"),
+        ("Content-Type", "text/plain; charset=UTF-8; format=flowed"),
+        ("Content-Transfer-Encoding", "7bit"),
+    ]
     return msg(h, text.encode())
 
 
@@ -495,7 +587,9 @@ def _() -> bytes:
         "Sent: Monday, November 2, 2026 9:00:00 AM\nTo: Eve <eve@outlook.example>\n"
         "Subject: [#1044] Cancel order\n\nShall we cancel?\n"
     )
-    h = common("Eve <eve@outlook.example>", SUPPORT, "RE: [#1044] Cancel order", "<AM0P@outlook.example>")
+    h = common(
+        "Eve <eve@outlook.example>", SUPPORT, "RE: [#1044] Cancel order", "<AM0P@outlook.example>"
+    )
     h += [("Content-Type", 'text/plain; charset="utf-8"'), ("Content-Transfer-Encoding", "base64")]
     return msg(h, b64(text.encode()))
 
@@ -515,7 +609,9 @@ def _() -> bytes:
         "Hello,\n\nI can't log in to my account since this morning.\n\n"
         "-- \nJohn Smith\nSales Manager, Example Ltd\n"
     )
-    h = common("John Smith <John.Smith@EXAMPLE.com>", SUPPORT, "Cannot log in", "<new1@example.com>")
+    h = common(
+        "John Smith <John.Smith@EXAMPLE.com>", SUPPORT, "Cannot log in", "<new1@example.com>"
+    )
     h.insert(4, ("Cc", "manager@example.com"))
     h += [("Content-Type", "text/plain; charset=us-ascii")]
     return msg(h, text.encode())
@@ -553,7 +649,10 @@ def _() -> bytes:
         "<div>Please reset your password.</div></blockquote></div>\n"
     )
     h = common("Tom <tom@example.com>", SUPPORT, "Re: New password", "<CAH2@mail.gmail.com>")
-    h += [("Content-Type", 'text/html; charset="UTF-8"'), ("Content-Transfer-Encoding", "quoted-printable")]
+    h += [
+        ("Content-Type", 'text/html; charset="UTF-8"'),
+        ("Content-Transfer-Encoding", "quoted-printable"),
+    ]
     return msg(h, qp(html.encode()))
 
 
@@ -563,8 +662,13 @@ def _() -> bytes:
     sender=["Shop", "noreply@shop.example"],
     has_html=True,
     is_list=True,
-    text_contains=["Order summary", "- Blue mug × 2", "1. Pay", "Total: ¥120 & free shipping",
-                   "Track it <https://shop.example/track?id=1&x=2>"],
+    text_contains=[
+        "Order summary",
+        "- Blue mug × 2",
+        "1. Pay",
+        "Total: ¥120 & free shipping",
+        "Track it <https://shop.example/track?id=1&x=2>",
+    ],
     text_not_contains=["var tracking", "color:"],
     should_open_ticket=True,
     may_auto_reply=False,
@@ -578,9 +682,17 @@ def _() -> bytes:
         "<p>Total: &#165;120 &amp; free shipping</p>"
         '<p><a href="https://shop.example/track?id=1&amp;x=2">Track it</a></p></body></html>'
     )
-    h = common("Shop <noreply@shop.example>", "buyer@example.net", "Your order summary", "<n1@shop.example>")
-    h += [("List-Unsubscribe", "<https://shop.example/unsub>"),
-          ("Content-Type", "text/html; charset=utf-8"), ("Content-Transfer-Encoding", "base64")]
+    h = common(
+        "Shop <noreply@shop.example>",
+        "buyer@example.net",
+        "Your order summary",
+        "<n1@shop.example>",
+    )
+    h += [
+        ("List-Unsubscribe", "<https://shop.example/unsub>"),
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Content-Transfer-Encoding", "base64"),
+    ]
     return msg(h, b64(html.encode()))
 
 
@@ -593,12 +705,25 @@ def _() -> bytes:
     sender=["Frank", "frank@example.com"],
     reply_text="Attached are the invoice and the contract.",
     attachments=[
-        {"filename": "发票-2026年11月.pdf", "content_type": "application/pdf", "size": len(PDF), "inline": False},
-        {"filename": "合同 final.docx",
-         "content_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-         "size": 300, "inline": False},
+        {
+            "filename": "发票-2026年11月.pdf",
+            "content_type": "application/pdf",
+            "size": len(PDF),
+            "inline": False,
+        },
+        {
+            "filename": "合同 final.docx",
+            "content_type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "size": 300,
+            "inline": False,
+        },
         {"filename": "notes.txt", "content_type": "text/plain", "size": 11, "inline": False},
-        {"filename": "Ümläut résumé.pdf", "content_type": "application/pdf", "size": 5, "inline": False},
+        {
+            "filename": "Ümläut résumé.pdf",
+            "content_type": "application/pdf",
+            "size": 5,
+            "inline": False,
+        },
     ],
 )
 def _() -> bytes:
@@ -609,20 +734,46 @@ def _() -> bytes:
     h.append(("Content-Type", f'multipart/mixed; boundary="{b}"'))
     parts = [
         text_part("Attached are the invoice and the contract.\n", "us-ascii", "7bit"),
-        part([("Content-Type", "application/pdf"),
-              ("Content-Transfer-Encoding", "base64"),
-              ("Content-Disposition",
-               f"attachment;\n filename*0*=utf-8''{pct[:30]};\n filename*1*={pct[30:60]};\n filename*2*={pct[60:]}")],
-             b64(PDF)),
-        part([("Content-Type", f'application/vnd.openxmlformats-officedocument.wordprocessingml.document;\n name="{ew("合同 final.docx")}"'),
-              ("Content-Transfer-Encoding", "base64"),
-              ("Content-Disposition", f'attachment; filename="{ew("合同 final.docx")}"')],
-             b64(bytes(range(256)) + bytes(44))),
-        part([("Content-Type", "text/plain; charset=us-ascii; name=notes.txt"),
-              ("Content-Disposition", "attachment; filename=notes.txt")], b"hello notes"),
-        part([("Content-Type", "application/pdf"), ("Content-Transfer-Encoding", "base64"),
-              ("Content-Disposition", "attachment; filename*=iso-8859-1'de'%DCml%E4ut%20r%E9sum%E9.pdf")],
-             b64(b"%PDF-")),
+        part(
+            [
+                ("Content-Type", "application/pdf"),
+                ("Content-Transfer-Encoding", "base64"),
+                (
+                    "Content-Disposition",
+                    f"attachment;\n filename*0*=utf-8''{pct[:30]};\n filename*1*={pct[30:60]};\n filename*2*={pct[60:]}",
+                ),
+            ],
+            b64(PDF),
+        ),
+        part(
+            [
+                (
+                    "Content-Type",
+                    f'application/vnd.openxmlformats-officedocument.wordprocessingml.document;\n name="{ew("合同 final.docx")}"',
+                ),
+                ("Content-Transfer-Encoding", "base64"),
+                ("Content-Disposition", f'attachment; filename="{ew("合同 final.docx")}"'),
+            ],
+            b64(bytes(range(256)) + bytes(44)),
+        ),
+        part(
+            [
+                ("Content-Type", "text/plain; charset=us-ascii; name=notes.txt"),
+                ("Content-Disposition", "attachment; filename=notes.txt"),
+            ],
+            b"hello notes",
+        ),
+        part(
+            [
+                ("Content-Type", "application/pdf"),
+                ("Content-Transfer-Encoding", "base64"),
+                (
+                    "Content-Disposition",
+                    "attachment; filename*=iso-8859-1'de'%DCml%E4ut%20r%E9sum%E9.pdf",
+                ),
+            ],
+            b64(b"%PDF-"),
+        ),
     ]
     return msg(h, multipart(b, parts))
 
@@ -633,23 +784,53 @@ def _() -> bytes:
     sender=["Grace", "grace@contoso.com"],
     has_html=True,
     reply_text="The error is in the screenshot below.",
-    attachments=[{"filename": "image001.png", "content_type": "image/png", "size": len(PNG),
-                  "inline": True, "content_id": "image001.png@01DB2C3D.4E5F6070"}],
+    attachments=[
+        {
+            "filename": "image001.png",
+            "content_type": "image/png",
+            "size": len(PNG),
+            "inline": True,
+            "content_id": "image001.png@01DB2C3D.4E5F6070",
+        }
+    ],
 )
 def _() -> bytes:
     outer, rel = "_004_related_", "_000_alt_"
     html = (
-        '<html><body><p>The error is in the screenshot below.</p>'
+        "<html><body><p>The error is in the screenshot below.</p>"
         '<p><img width=1 height=1 src="cid:image001.png@01DB2C3D.4E5F6070"></p></body></html>'
     )
-    alt = multipart(rel, [text_part("The error is in the screenshot below.\n\n[cid:image001.png@01DB2C3D.4E5F6070]\n".replace("\n\n[cid:image001.png@01DB2C3D.4E5F6070]", "")), html_part(html)])
-    h = common("Grace <grace@contoso.com>", SUPPORT, "Screenshot of the error", "<img1@contoso.com>")
-    h.append(("Content-Type", f'multipart/related;\n\tboundary="{outer}";\n\ttype="multipart/alternative"'))
+    alt = multipart(
+        rel,
+        [
+            text_part(
+                "The error is in the screenshot below.\n\n[cid:image001.png@01DB2C3D.4E5F6070]\n".replace(
+                    "\n\n[cid:image001.png@01DB2C3D.4E5F6070]", ""
+                )
+            ),
+            html_part(html),
+        ],
+    )
+    h = common(
+        "Grace <grace@contoso.com>", SUPPORT, "Screenshot of the error", "<img1@contoso.com>"
+    )
+    h.append(
+        (
+            "Content-Type",
+            f'multipart/related;\n\tboundary="{outer}";\n\ttype="multipart/alternative"',
+        )
+    )
     parts = [
         part([("Content-Type", f'multipart/alternative;\n\tboundary="{rel}"')], alt),
-        part([("Content-Type", 'image/png; name="image001.png"'), ("Content-Description", "image001.png"),
-              ("Content-ID", "<image001.png@01DB2C3D.4E5F6070>"), ("Content-Transfer-Encoding", "base64")],
-             b64(PNG)),
+        part(
+            [
+                ("Content-Type", 'image/png; name="image001.png"'),
+                ("Content-Description", "image001.png"),
+                ("Content-ID", "<image001.png@01DB2C3D.4E5F6070>"),
+                ("Content-Transfer-Encoding", "base64"),
+            ],
+            b64(PNG),
+        ),
     ]
     return msg(h, multipart(outer, parts))
 
@@ -660,7 +841,9 @@ def _() -> bytes:
     sender=["Hana", "hana@mac.example"],
     text_contains=["Here is the damage:", "And the box:"],
     reply_text="Here is the damage:\nAnd the box:",
-    attachments=[{"filename": "IMG_0001.jpg", "content_type": "image/jpeg", "size": 10, "inline": True}],
+    attachments=[
+        {"filename": "IMG_0001.jpg", "content_type": "image/jpeg", "size": 10, "inline": True}
+    ],
 )
 def _() -> bytes:
     b = "Apple-Mail=_AA11"
@@ -668,9 +851,14 @@ def _() -> bytes:
     h.append(("Content-Type", f'multipart/mixed;\n\tboundary="{b}"'))
     parts = [
         text_part("Here is the damage:", "us-ascii", "7bit"),
-        part([("Content-Disposition", "inline;\n\tfilename=IMG_0001.jpg"),
-              ("Content-Type", "image/jpeg;\n\tx-unix-mode=0644;\n\tname=\"IMG_0001.jpg\""),
-              ("Content-Transfer-Encoding", "base64")], b64(b"\xff\xd8\xff\xe0JFIF\x00\x01")),
+        part(
+            [
+                ("Content-Disposition", "inline;\n\tfilename=IMG_0001.jpg"),
+                ("Content-Type", 'image/jpeg;\n\tx-unix-mode=0644;\n\tname="IMG_0001.jpg"'),
+                ("Content-Transfer-Encoding", "base64"),
+            ],
+            b64(b"\xff\xd8\xff\xe0JFIF\x00\x01"),
+        ),
         text_part("And the box:", "us-ascii", "7bit"),
     ]
     return msg(h, multipart(b, parts))
@@ -681,7 +869,9 @@ def _() -> bytes:
     subject="FW: Order confirmation A123",
     sender=["Ivan", "ivan@example.com"],
     reply_text="Please see the forwarded confirmation.",
-    attachments=[{"filename": "attachment-1.eml", "content_type": "message/rfc822", "inline": False}],
+    attachments=[
+        {"filename": "attachment-1.eml", "content_type": "message/rfc822", "inline": False}
+    ],
     attachment_contains=[[0, "Subject: Order confirmation A123"]],
 )
 def _() -> bytes:
@@ -691,10 +881,14 @@ def _() -> bytes:
         b"Date: Sun, 1 Nov 2026 12:00:00 +0000\nMessage-ID: <a123@shop.example>\n"
         b"Content-Type: text/plain; charset=utf-8\n\nThank you for your order A123.\n"
     )
-    h = common("Ivan <ivan@example.com>", SUPPORT, "FW: Order confirmation A123", "<fw1@example.com>")
+    h = common(
+        "Ivan <ivan@example.com>", SUPPORT, "FW: Order confirmation A123", "<fw1@example.com>"
+    )
     h.append(("Content-Type", f'multipart/mixed; boundary="{b}"'))
-    parts = [text_part("Please see the forwarded confirmation.\n", "us-ascii", "7bit"),
-             part([("Content-Type", "message/rfc822")], inner)]
+    parts = [
+        text_part("Please see the forwarded confirmation.\n", "us-ascii", "7bit"),
+        part([("Content-Type", "message/rfc822")], inner),
+    ]
     return msg(h, multipart(b, parts))
 
 
@@ -730,7 +924,10 @@ def _dsn(
     b = "4A1B2C3D4E.1762050000/mx.example.com"
     h: list[tuple[str, str | bytes]] = [
         ("Return-Path", "<>"),
-        ("Received", "by mx.example.com (Postfix) id 4A1B2C3D4E; Mon,  2 Nov 2026 02:20:00 +0000 (UTC)"),
+        (
+            "Received",
+            "by mx.example.com (Postfix) id 4A1B2C3D4E; Mon,  2 Nov 2026 02:20:00 +0000 (UTC)",
+        ),
         ("Date", "Mon,  2 Nov 2026 02:20:00 +0000 (UTC)"),
         ("From", sender),
         ("Subject", subject),
@@ -741,19 +938,37 @@ def _dsn(
         ("Message-Id", mid),
     ]
     h += extra or []
-    status = "Reporting-MTA: dns; mx.example.com\nArrival-Date: Mon,  2 Nov 2026 02:19:58 +0000 (UTC)\n\n" + "\n".join(blocks)
+    status = (
+        "Reporting-MTA: dns; mx.example.com\nArrival-Date: Mon,  2 Nov 2026 02:19:58 +0000 (UTC)\n\n"
+        + "\n".join(blocks)
+    )
     original = (
         b"Return-Path: <support@example.com>\nFrom: Support <support@example.com>\n"
         b"To: nobody@nowhere.example\nSubject: Re: [#1042] Where is my order?\n"
         b"Message-ID: <01J9ZKQ9.t1042@example.com>\n"
     )
     parts = [
-        part([("Content-Description", "Notification"), ("Content-Type", "text/plain; charset=us-ascii")],
-             human.encode()),
-        part([("Content-Description", "Delivery report"), ("Content-Type", "message/delivery-status")],
-             status.encode()),
-        part([("Content-Description", "Undelivered Message Headers"), ("Content-Type", "text/rfc822-headers")],
-             original),
+        part(
+            [
+                ("Content-Description", "Notification"),
+                ("Content-Type", "text/plain; charset=us-ascii"),
+            ],
+            human.encode(),
+        ),
+        part(
+            [
+                ("Content-Description", "Delivery report"),
+                ("Content-Type", "message/delivery-status"),
+            ],
+            status.encode(),
+        ),
+        part(
+            [
+                ("Content-Description", "Undelivered Message Headers"),
+                ("Content-Type", "text/rfc822-headers"),
+            ],
+            original,
+        ),
     ]
     return msg(h, multipart(b, parts, b"This is a MIME-encapsulated message.\n\n"))
 
@@ -767,7 +982,11 @@ def _dsn(
     bounce_recipients=["nobody@nowhere.example"],
     text_contains=["could not be delivered"],
     attachments=[
-        {"filename": "attachment-1.txt", "content_type": "message/delivery-status", "inline": False},
+        {
+            "filename": "attachment-1.txt",
+            "content_type": "message/delivery-status",
+            "inline": False,
+        },
         {"filename": "attachment-2.txt", "content_type": "text/rfc822-headers", "inline": False},
     ],
     should_open_ticket=False,
@@ -778,9 +997,11 @@ def _() -> bytes:
         "MAILER-DAEMON@mx.example.com (Mail Delivery System)",
         "Undelivered Mail Returned to Sender",
         "<20261102022000.4A1B2C3D4E@mx.example.com>",
-        ["Final-Recipient: rfc822; nobody@nowhere.example\nOriginal-Recipient: rfc822;nobody@nowhere.example\n"
-         "Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.nowhere.example\n"
-         "Diagnostic-Code: smtp; 550 5.1.1 <nobody@nowhere.example>: Recipient address rejected\n"],
+        [
+            "Final-Recipient: rfc822; nobody@nowhere.example\nOriginal-Recipient: rfc822;nobody@nowhere.example\n"
+            "Action: failed\nStatus: 5.1.1\nRemote-MTA: dns; mx.nowhere.example\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 <nobody@nowhere.example>: Recipient address rejected\n"
+        ],
         "This is the mail system at host mx.example.com.\n\nI'm sorry to have to inform you that your "
         "message could not be delivered to one or more recipients.\n",
     )
@@ -795,7 +1016,11 @@ def _() -> bytes:
     ticket_number=1042,
     bounce_recipients=["left@contoso.com"],
     attachments=[
-        {"filename": "attachment-1.txt", "content_type": "message/delivery-status", "inline": False},
+        {
+            "filename": "attachment-1.txt",
+            "content_type": "message/delivery-status",
+            "inline": False,
+        },
         {"filename": "attachment-2.txt", "content_type": "text/rfc822-headers", "inline": False},
     ],
     should_open_ticket=False,
@@ -805,8 +1030,10 @@ def _() -> bytes:
         "postmaster@contoso.com",
         "Undeliverable: Re: [#1042] Where is my order?",
         "<ndr1@contoso.com>",
-        ["Final-recipient: RFC822; left@contoso.com\nAction: failed\nStatus: 5.1.10\n",
-         "Final-recipient: RFC822; stays@contoso.com\nAction: delivered\nStatus: 2.0.0\n"],
+        [
+            "Final-recipient: RFC822; left@contoso.com\nAction: failed\nStatus: 5.1.10\n",
+            "Final-recipient: RFC822; stays@contoso.com\nAction: delivered\nStatus: 2.0.0\n",
+        ],
         "Delivery has failed to these recipients or groups:\n\nleft@contoso.com\n",
     )
 
@@ -819,7 +1046,11 @@ def _() -> bytes:
     is_auto_reply=True,
     bounce_recipients=[],
     attachments=[
-        {"filename": "attachment-1.txt", "content_type": "message/delivery-status", "inline": False},
+        {
+            "filename": "attachment-1.txt",
+            "content_type": "message/delivery-status",
+            "inline": False,
+        },
         {"filename": "attachment-2.txt", "content_type": "text/rfc822-headers", "inline": False},
     ],
     should_open_ticket=False,
@@ -830,8 +1061,10 @@ def _() -> bytes:
         "MAILER-DAEMON@mx.example.com (Mail Delivery System)",
         "Delayed Mail (still being retried)",
         "<delay1@mx.example.com>",
-        ["Final-Recipient: rfc822; slow@far.example\nAction: delayed\nStatus: 4.4.1\n"
-         "Will-Retry-Until: Fri, 6 Nov 2026 02:19:58 +0000 (UTC)\n"],
+        [
+            "Final-Recipient: rfc822; slow@far.example\nAction: delayed\nStatus: 4.4.1\n"
+            "Will-Retry-Until: Fri, 6 Nov 2026 02:19:58 +0000 (UTC)\n"
+        ],
         "This is the mail system at host mx.example.com.\n\n####### THIS IS A WARNING ONLY.  "
         "YOU DO NOT NEED TO RESEND YOUR MESSAGE. #######\n",
     )
@@ -883,10 +1116,13 @@ def _() -> bytes:
         ("Message-Id", "<E1vAAAA-0001@mx.example.org>"),
         ("Date", "Mon, 02 Nov 2026 02:20:00 +0000"),
     ]
-    return msg(h, b"This message was created automatically by mail delivery software.\n\n"
-                  b"A message that you sent could not be delivered to one or more of its\n"
-                  b"recipients. This is a permanent error. The following address(es) failed:\n\n"
-                  b"  gone@example.org\n    No such user here\n")
+    return msg(
+        h,
+        b"This message was created automatically by mail delivery software.\n\n"
+        b"A message that you sent could not be delivered to one or more of its\n"
+        b"recipients. This is a permanent error. The following address(es) failed:\n\n"
+        b"  gone@example.org\n    No such user here\n",
+    )
 
 
 @case(
@@ -922,11 +1158,18 @@ def _() -> bytes:
     may_auto_reply=False,
 )
 def _() -> bytes:
-    h = common("Alice Chen <alice.chen@contoso.com>", SUPPORT,
-               "Automatic reply: [#1042] Where is my order?", "<oof1@contoso.com>")
-    h += [("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All"),
-          ("X-MS-Exchange-Inbox-Rules-Loop", "alice.chen@contoso.com"),
-          ("Content-Type", 'text/plain; charset="us-ascii"')]
+    h = common(
+        "Alice Chen <alice.chen@contoso.com>",
+        SUPPORT,
+        "Automatic reply: [#1042] Where is my order?",
+        "<oof1@contoso.com>",
+    )
+    h += [
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Auto-Response-Suppress", "All"),
+        ("X-MS-Exchange-Inbox-Rules-Loop", "alice.chen@contoso.com"),
+        ("Content-Type", 'text/plain; charset="us-ascii"'),
+    ]
     return msg(h, b"I am out of the office until 9 November with no access to email.\n")
 
 
@@ -941,8 +1184,12 @@ def _() -> bytes:
     may_auto_reply=False,
 )
 def _() -> bytes:
-    h = common(f'"{ew("小明", "gb18030")}" <12345678@qq.com>', SUPPORT,
-               ew("自动回复: [#1070] 物流查询", "gb18030"), "<tencent_auto@qq.com>")
+    h = common(
+        f'"{ew("小明", "gb18030")}" <12345678@qq.com>',
+        SUPPORT,
+        ew("自动回复: [#1070] 物流查询", "gb18030"),
+        "<tencent_auto@qq.com>",
+    )
     h += [("Content-Type", "text/plain; charset=gb18030"), ("Content-Transfer-Encoding", "base64")]
     return msg(h, b64("您好，我最近正在休假中，无法亲自回复您的邮件。\n".encode("gb18030")))
 
@@ -985,10 +1232,18 @@ def _() -> bytes:
     may_auto_reply=False,
 )
 def _() -> bytes:
-    h = common("Kim <kim@example.org>", "users@lists.example.org", "[users] Question about the API",
-               "<l1@example.org>")
-    h += [("List-Id", "Users <users.lists.example.org>"), ("Precedence", "list"),
-          ("List-Post", "<mailto:users@lists.example.org>"), ("Content-Type", "text/plain")]
+    h = common(
+        "Kim <kim@example.org>",
+        "users@lists.example.org",
+        "[users] Question about the API",
+        "<l1@example.org>",
+    )
+    h += [
+        ("List-Id", "Users <users.lists.example.org>"),
+        ("Precedence", "list"),
+        ("List-Post", "<mailto:users@lists.example.org>"),
+        ("Content-Type", "text/plain"),
+    ]
     return msg(h, b"How do I page through results?\n")
 
 
@@ -998,22 +1253,35 @@ def _() -> bytes:
     sender=["Alice Chen", "alice.chen@contoso.com"],
     is_auto_reply=True,
     ticket_number=1042,
-    attachments=[{"filename": "attachment-1.txt", "content_type": "message/disposition-notification",
-                  "inline": False}],
+    attachments=[
+        {
+            "filename": "attachment-1.txt",
+            "content_type": "message/disposition-notification",
+            "inline": False,
+        }
+    ],
     should_open_ticket=False,
     may_auto_reply=False,
 )
 def _() -> bytes:
     b = "mdn-b"
-    h = common("Alice Chen <alice.chen@contoso.com>", SUPPORT, ew("已读: [#1042] Where is my order?"),
-               "<mdn1@contoso.com>")
-    h.append(("Content-Type", f'multipart/report; report-type=disposition-notification; boundary="{b}"'))
+    h = common(
+        "Alice Chen <alice.chen@contoso.com>",
+        SUPPORT,
+        ew("已读: [#1042] Where is my order?"),
+        "<mdn1@contoso.com>",
+    )
+    h.append(
+        ("Content-Type", f'multipart/report; report-type=disposition-notification; boundary="{b}"')
+    )
     parts = [
         text_part("您的邮件已被阅读。\n"),
-        part([("Content-Type", "message/disposition-notification")],
-             b"Final-Recipient: rfc822;alice.chen@contoso.com\n"
-             b"Original-Message-ID: <01J9ZKQ8.t1042@example.com>\n"
-             b"Disposition: manual-action/MDN-sent-manually; displayed\n"),
+        part(
+            [("Content-Type", "message/disposition-notification")],
+            b"Final-Recipient: rfc822;alice.chen@contoso.com\n"
+            b"Original-Message-ID: <01J9ZKQ8.t1042@example.com>\n"
+            b"Disposition: manual-action/MDN-sent-manually; displayed\n",
+        ),
     ]
     return msg(h, multipart(b, parts))
 
@@ -1044,8 +1312,13 @@ def _() -> bytes:
 def _() -> bytes:
     h = common("ping@loop.example", SUPPORT, "Ping", "<ping@loop.example>")
     h = [x for x in h if x[0] != "Received"]
-    h = [("Received", f"from relay{i}.loop.example by relay{i + 1}.loop.example; Mon, 2 Nov 2026 02:{i:02d}:00 +0000")
-         for i in range(36)] + h
+    h = [
+        (
+            "Received",
+            f"from relay{i}.loop.example by relay{i + 1}.loop.example; Mon, 2 Nov 2026 02:{i:02d}:00 +0000",
+        )
+        for i in range(36)
+    ] + h
     h.append(("Content-Type", "text/plain"))
     return msg(h, b"ping\n")
 
@@ -1060,7 +1333,10 @@ def _() -> bytes:
 )
 def _() -> bytes:
     h = common("Leo <leo@contoso.com>", SUPPORT, "Question about warranty", "<w1@contoso.com>")
-    h += [("X-Auto-Response-Suppress", "DR, RN, NRN, OOF, AutoReply"), ("Content-Type", "text/plain")]
+    h += [
+        ("X-Auto-Response-Suppress", "DR, RN, NRN, OOF, AutoReply"),
+        ("Content-Type", "text/plain"),
+    ]
     return msg(h, b"Is the warranty two years?\n")
 
 
@@ -1080,9 +1356,16 @@ def _() -> bytes:
         "請問退貨運費由誰負擔？\r\n\r\n寄件者: 客服中心 <support@example.com>\r\n"
         "寄件日期: 2026年11月2日 上午 09:00\r\n收件者: 陳小姐\r\n主旨: [#1080] 退貨申請\r\n\r\n您好\r\n"
     )
-    h = common(f"{ew('陳小姐', 'big5')} <chen@example.com.tw>", SUPPORT,
-               ew("回覆: [#1080] 退貨申請", "big5"), "<tw1@example.com.tw>")
-    h += [("Content-Type", 'text/plain; charset="big5"'), ("Content-Transfer-Encoding", "quoted-printable")]
+    h = common(
+        f"{ew('陳小姐', 'big5')} <chen@example.com.tw>",
+        SUPPORT,
+        ew("回覆: [#1080] 退貨申請", "big5"),
+        "<tw1@example.com.tw>",
+    )
+    h += [
+        ("Content-Type", 'text/plain; charset="big5"'),
+        ("Content-Transfer-Encoding", "quoted-printable"),
+    ]
     return msg(h, qp(text.encode("big5")))
 
 
@@ -1099,9 +1382,16 @@ def _() -> bytes:
         "明日の午前中に受け取れますか。\n\n2026年11月2日(月) 9:00 Support <support@example.com>:\n\n"
         "> 配送日を教えてください。\n"
     )
-    h = common(f"{ew('山田太郎', 'iso-2022-jp')} <yamada@example.jp>", SUPPORT,
-               "Re: [#1090] " + ew("配送について", "iso-2022-jp"), "<jp1@example.jp>")
-    h += [("Content-Type", "text/plain; charset=ISO-2022-JP"), ("Content-Transfer-Encoding", "7bit")]
+    h = common(
+        f"{ew('山田太郎', 'iso-2022-jp')} <yamada@example.jp>",
+        SUPPORT,
+        "Re: [#1090] " + ew("配送について", "iso-2022-jp"),
+        "<jp1@example.jp>",
+    )
+    h += [
+        ("Content-Type", "text/plain; charset=ISO-2022-JP"),
+        ("Content-Transfer-Encoding", "7bit"),
+    ]
     return msg(h, text.encode("iso-2022-jp"))
 
 
@@ -1110,7 +1400,9 @@ def _() -> bytes:
     subject="見積書①の件",
     sender=["佐藤", "sato@example.jp"],
     reply_text="見積書①を添付します。",
-    attachments=[{"filename": "見積書①.pdf", "content_type": "application/pdf", "size": 5, "inline": False}],
+    attachments=[
+        {"filename": "見積書①.pdf", "content_type": "application/pdf", "size": 5, "inline": False}
+    ],
     no_defects=True,
 )
 def _() -> bytes:
@@ -1123,11 +1415,21 @@ def _() -> bytes:
     h = common(f"{sj('佐藤')} <sato@example.jp>", SUPPORT, sj("見積書①の件"), "<sj1@example.jp>")
     h.append(("Content-Type", f'multipart/mixed; boundary="{b}"'))
     parts = [
-        part([("Content-Type", "text/plain; charset=Shift_JIS"), ("Content-Transfer-Encoding", "base64")],
-             b64("見積書①を添付します。\n".encode("cp932"))),
-        part([("Content-Type", f'application/pdf; name="{sj("見積書①.pdf")}"'),
-              ("Content-Disposition", f'attachment; filename="{sj("見積書①.pdf")}"'),
-              ("Content-Transfer-Encoding", "base64")], b64(b"%PDF-")),
+        part(
+            [
+                ("Content-Type", "text/plain; charset=Shift_JIS"),
+                ("Content-Transfer-Encoding", "base64"),
+            ],
+            b64("見積書①を添付します。\n".encode("cp932")),
+        ),
+        part(
+            [
+                ("Content-Type", f'application/pdf; name="{sj("見積書①.pdf")}"'),
+                ("Content-Disposition", f'attachment; filename="{sj("見積書①.pdf")}"'),
+                ("Content-Transfer-Encoding", "base64"),
+            ],
+            b64(b"%PDF-"),
+        ),
     ]
     return msg(h, multipart(b, parts))
 
@@ -1145,10 +1447,17 @@ def _() -> bytes:
         "-----Ursprüngliche Nachricht-----\nVon: Support <support@example.com>\n"
         "Gesendet: Montag, 2. November 2026 09:00\nAn: Jürgen Müller\nBetreff: Bestellung\n\nHallo\n"
     )
-    h = common(f"{ew('Jürgen Müller', 'iso-8859-1', 'Q')} <jm@example.de>", SUPPORT,
-               "AW: " + ew("Bestellung für Müller", "iso-8859-1", "Q"), "<de1@example.de>")
+    h = common(
+        f"{ew('Jürgen Müller', 'iso-8859-1', 'Q')} <jm@example.de>",
+        SUPPORT,
+        "AW: " + ew("Bestellung für Müller", "iso-8859-1", "Q"),
+        "<de1@example.de>",
+    )
     # "iso-8859-1" mail from Windows holds cp1252 bytes such as the euro sign (0x80).
-    h += [("Content-Type", "text/plain; charset=iso-8859-1"), ("Content-Transfer-Encoding", "quoted-printable")]
+    h += [
+        ("Content-Type", "text/plain; charset=iso-8859-1"),
+        ("Content-Transfer-Encoding", "quoted-printable"),
+    ]
     return msg(h, qp(text.encode("cp1252")))
 
 
@@ -1201,9 +1510,17 @@ def _() -> bytes:
 )
 def _() -> bytes:
     h = common("张三 <zhangsan@example.cn>", SUPPORT, "x", "<raw1@example.cn>")
-    h = [(n, v if n not in ("From", "Subject") else v) for n, v in h]
-    h = [(n, "张三 <zhangsan@example.cn>".encode() if n == "From" else "关于发票的问题".encode() if n == "Subject" else v)
-         for n, v in h]
+    h = [
+        (
+            n,
+            "张三 <zhangsan@example.cn>".encode()
+            if n == "From"
+            else "关于发票的问题".encode()
+            if n == "Subject"
+            else v,
+        )
+        for n, v in h
+    ]
     h += [("Content-Type", "text/plain; charset=utf-8"), ("Content-Transfer-Encoding", "8bit")]
     return msg(h, "发票还没有收到。\n".encode())
 
@@ -1217,8 +1534,17 @@ def _() -> bytes:
 )
 def _() -> bytes:
     h = common("x", SUPPORT, "x", "<raw2@example.cn>")
-    h = [(n, '"李四" <lisi@example.cn>'.encode("gbk") if n == "From" else "订单号码错误".encode("gbk")
-          if n == "Subject" else v) for n, v in h]
+    h = [
+        (
+            n,
+            '"李四" <lisi@example.cn>'.encode("gbk")
+            if n == "From"
+            else "订单号码错误".encode("gbk")
+            if n == "Subject"
+            else v,
+        )
+        for n, v in h
+    ]
     h += [("Content-Type", "text/plain; charset=gbk"), ("Content-Transfer-Encoding", "8bit")]
     return msg(h, "订单号码填错了。\n".encode("gbk"))
 
@@ -1238,8 +1564,12 @@ def _() -> bytes:
     w1 = base64.b64encode(s[:4]).decode()
     w2 = base64.b64encode(s[4:]).decode()
     subject = f"=?utf-8?B?{w1}?==?UTF-8?b?{w2}?= =?utf-8?q?Jos=C3=A9?= =?x-unknown?Q?caf=E9?= =?utf-8?q?end"
-    h = common("=?UTF-8?Q?Jos=C3=A9_Garc=C3=ADa?= <jose@example.es>",
-               "=?utf-8?Q?Support,_Team?= <support@example.com>, ops@example.com", subject, "<mw@example.es>")
+    h = common(
+        "=?UTF-8?Q?Jos=C3=A9_Garc=C3=ADa?= <jose@example.es>",
+        "=?utf-8?Q?Support,_Team?= <support@example.com>, ops@example.com",
+        subject,
+        "<mw@example.es>",
+    )
     h += [("Content-Type", "text/plain")]
     return msg(h, b"Hola\n")
 
@@ -1253,16 +1583,28 @@ def _() -> bytes:
     sender=["", "cut@example.com"],
     reply_text="See attached.",
     has_defects=True,
-    attachments=[{"filename": "big.bin", "content_type": "application/octet-stream", "inline": False}],
+    attachments=[
+        {"filename": "big.bin", "content_type": "application/octet-stream", "inline": False}
+    ],
 )
 def _() -> bytes:
     b = "trunc-b"
     h = common("cut@example.com", SUPPORT, "Truncated", "<t1@example.com>")
     h.append(("Content-Type", f'multipart/mixed; boundary="{b}"'))
-    body = multipart(b, [text_part("See attached.\n", "us-ascii", "7bit"),
-                         part([("Content-Type", "application/octet-stream"),
-                               ("Content-Disposition", 'attachment; filename="big.bin"'),
-                               ("Content-Transfer-Encoding", "base64")], b64(bytes(range(256)) * 8))])
+    body = multipart(
+        b,
+        [
+            text_part("See attached.\n", "us-ascii", "7bit"),
+            part(
+                [
+                    ("Content-Type", "application/octet-stream"),
+                    ("Content-Disposition", 'attachment; filename="big.bin"'),
+                    ("Content-Transfer-Encoding", "base64"),
+                ],
+                b64(bytes(range(256)) * 8),
+            ),
+        ],
+    )
     full = msg(h, body)
     return full[: len(full) - 700 + 3]  # cut in the middle of a base64 line
 
@@ -1353,8 +1695,12 @@ def _() -> bytes:
     reply_text="Still readable.",
 )
 def _() -> bytes:
-    h = common("big@example.com", ", ".join(f"User {i} <user{i}@example.com>" for i in range(2000)),
-               "S" * 100_000, "<big@example.com>")
+    h = common(
+        "big@example.com",
+        ", ".join(f"User {i} <user{i}@example.com>" for i in range(2000)),
+        "S" * 100_000,
+        "<big@example.com>",
+    )
     h += [(f"X-Junk-{i}", "j" * 50) for i in range(2000)]
     h.append(("Content-Type", "text/plain"))
     return msg(h, b"Still readable.\n")

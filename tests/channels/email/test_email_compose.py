@@ -25,7 +25,9 @@ from helpdesk_kit.errors import InvalidInput
 WHEN = datetime(2026, 11, 2, 9, 30, tzinfo=timezone(timedelta(hours=8)))
 US = Address("客服中心", "support@example.com")
 TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp", "Cf")),
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp", "Cf")
+    ),
     max_size=50,
 )
 
@@ -105,23 +107,38 @@ def test_reply_headers() -> None:
 def test_auto_reply_is_marked() -> None:
     msg = compose_reply(
         parent(reply_to=[Address("", "orders@example.org")]),
-        from_addr=US, text="We got your mail.", domain="example.com", date=WHEN, auto=True,
+        from_addr=US,
+        text="We got your mail.",
+        domain="example.com",
+        date=WHEN,
+        auto=True,
     )
     assert msg["Auto-Submitted"] == "auto-replied"
     assert msg["X-Auto-Response-Suppress"] == "All"
     assert msg["To"] == "orders@example.org"
     parsed = parse_email(msg.as_bytes())
-    assert parsed.is_auto_reply and parsed.is_loop
+    assert parsed.is_auto_reply
+    assert parsed.is_loop
 
 
 def test_new_message_with_html_inline_image_and_attachments() -> None:
-    logo = Attachment("logo.png", "image/png", b"\x89PNG\r\n", inline=True, content_id="logo@example.com")
+    logo = Attachment(
+        "logo.png", "image/png", b"\x89PNG\r\n", inline=True, content_id="logo@example.com"
+    )
     pdf = Attachment("发票 11月.pdf", "application/pdf", b"%PDF-1.4")
     fwd = Attachment("orig.eml", "message/rfc822", b"Subject: hi\n\nbody\n")
     msg = compose_new(
-        from_addr=US, to=[Address("张三", "zhang@example.cn")], cc=[Address("", "boss@example.cn")],
-        subject="关于您的订单", text="您好\n" + "很长的一行" * 40, html='<p>您好</p><img src="cid:logo@example.com">',
-        attachments=[logo, pdf, fwd], domain="example.com", date=WHEN, ticket_number=88, auto=True,
+        from_addr=US,
+        to=[Address("张三", "zhang@example.cn")],
+        cc=[Address("", "boss@example.cn")],
+        subject="关于您的订单",
+        text="您好\n" + "很长的一行" * 40,
+        html='<p>您好</p><img src="cid:logo@example.com">',
+        attachments=[logo, pdf, fwd],
+        domain="example.com",
+        date=WHEN,
+        ticket_number=88,
+        auto=True,
         extra_headers={"X-Ticket": "88"},
     )
     assert msg["Auto-Submitted"] == "auto-generated"
@@ -131,14 +148,17 @@ def test_new_message_with_html_inline_image_and_attachments() -> None:
     assert parsed.sender == US
     assert [a.email for a in parsed.cc] == ["boss@example.cn"]
     assert parsed.text == "您好\n" + "很长的一行" * 40 + "\n"
-    assert parsed.html is not None and "cid:logo@example.com" in parsed.html
+    assert parsed.html is not None
+    assert "cid:logo@example.com" in parsed.html
     found = {a.filename: a for a in parsed.attachments}
-    assert found["logo.png"].inline and found["logo.png"].content_id == "logo@example.com"
+    assert found["logo.png"].inline
+    assert found["logo.png"].content_id == "logo@example.com"
     assert found["发票 11月.pdf"].content == b"%PDF-1.4"
     assert found["orig.eml"].content_type == "message/rfc822"
     assert b"Subject: hi" in found["orig.eml"].content
     assert parsed.header("X-Ticket") == "88"
-    assert parsed.in_reply_to is None and parsed.references == []
+    assert parsed.in_reply_to is None
+    assert parsed.references == []
 
 
 @settings(max_examples=100, deadline=None)
@@ -170,7 +190,7 @@ def test_message_ids_carry_the_ticket_number() -> None:
     [
         {"domain": "bad domain"},
         {"domain": ""},
-        {"date": datetime(2026, 1, 1)},  # noqa: DTZ001 - naive on purpose
+        {"date": datetime(2026, 1, 1)},
         {"from_addr": Address("x", "not-an-address")},
         {"to": [Address("x", "a b@example.com")]},
         {"to": []},
@@ -188,8 +208,14 @@ def test_bad_input_is_refused_clearly(kwargs: dict[str, object]) -> None:
 
 def test_header_injection_in_names_and_subject_is_neutralised() -> None:
     msg = compose_reply(
-        parent(subject="hi\r\nBcc: victim@example.com", sender=Address("Eve\r\nBcc: v@x.com", "eve@example.org")),
-        from_addr=US, text="x", domain="example.com", date=WHEN,
+        parent(
+            subject="hi\r\nBcc: victim@example.com",
+            sender=Address("Eve\r\nBcc: v@x.com", "eve@example.org"),
+        ),
+        from_addr=US,
+        text="x",
+        domain="example.com",
+        date=WHEN,
     )
     raw = msg.as_bytes()
     assert b"\nBcc:" not in raw
@@ -197,6 +223,12 @@ def test_header_injection_in_names_and_subject_is_neutralised() -> None:
 
 
 def test_utc_date() -> None:
-    msg = compose_new(from_addr=US, to=[US], subject="s", text="t", domain="example.com",
-                      date=datetime(2026, 11, 2, tzinfo=UTC))
+    msg = compose_new(
+        from_addr=US,
+        to=[US],
+        subject="s",
+        text="t",
+        domain="example.com",
+        date=datetime(2026, 11, 2, tzinfo=UTC),
+    )
     assert msg["Date"].endswith("+0000")

@@ -53,8 +53,16 @@ def test_corpus_message(name: str) -> None:
             assert [a.email for a in getattr(m, key)] == exp[key]
     if "to_count" in exp:
         assert len(m.to) == exp["to_count"]
-    for key in ("message_id", "in_reply_to", "references", "ticket_number", "bounce_recipients",
-                "auto_submitted", "hops", "is_list"):
+    for key in (
+        "message_id",
+        "in_reply_to",
+        "references",
+        "ticket_number",
+        "bounce_recipients",
+        "auto_submitted",
+        "hops",
+        "is_list",
+    ):
         if key in exp:
             assert getattr(m, key) == exp[key], key
     if "date" in exp:

@@ -16,7 +16,13 @@ from helpdesk_kit.channels.email import (
 
 
 def message(*headers: str, body: str = "Hello", sender: str = "Cust <cust@example.org>") -> bytes:
-    lines = [f"From: {sender}", "To: support@example.com", "Subject: Help", "Message-ID: <h@x>", *headers]
+    lines = [
+        f"From: {sender}",
+        "To: support@example.com",
+        "Subject: Help",
+        "Message-ID: <h@x>",
+        *headers,
+    ]
     return ("\n".join(lines) + "\n\n" + body + "\n").encode()
 
 
@@ -93,7 +99,9 @@ def test_daemon_sender_needs_null_return_path_or_bounce_subject() -> None:
     plain = parse_email(message("Return-Path: <postmaster@x.org>", sender="postmaster@x.org"))
     assert not plain.is_bounce  # a postmaster writing to us is a person
     assert not may_auto_reply(plain)  # but never gets an automatic answer
-    assert parse_email(message("Return-Path: <>", "X-Failed-Recipients: a@x.org, b@x.org")).bounce_recipients == [
+    assert parse_email(
+        message("Return-Path: <>", "X-Failed-Recipients: a@x.org, b@x.org")
+    ).bounce_recipients == [
         "a@x.org",
         "b@x.org",
     ]
@@ -104,7 +112,8 @@ def test_loops_and_hops() -> None:
     received = [f"Received: from h{i} by h{i + 1}" for i in range(5)]
     assert not parse_email(message(*received)).is_loop
     strict = parse_email(message(*received), max_received=4)
-    assert strict.is_loop and strict.hops == 5
+    assert strict.is_loop
+    assert strict.hops == 5
     other = parse_email(message("X-Our-Loop: 1"), loop_header="X-Our-Loop")
     assert other.is_loop
 
@@ -139,12 +148,16 @@ def test_no_sender_no_auto_reply() -> None:
 
 def test_classify_report_without_recipient_blocks_is_a_bounce() -> None:
     found = classify({}, content_type="multipart/report", report_type="delivery-status")
-    assert found.is_bounce and found.bounce_recipients == []
+    assert found.is_bounce
+    assert found.bounce_recipients == []
     delayed = classify(
-        {}, content_type="multipart/report", report_type="delivery-status",
+        {},
+        content_type="multipart/report",
+        report_type="delivery-status",
         dsn_blocks=[{"action": "delayed", "status": "4.4.1", "final-recipient": "rfc822; a@x"}],
     )
-    assert not delayed.is_bounce and delayed.is_auto_reply
+    assert not delayed.is_bounce
+    assert delayed.is_auto_reply
 
 
 def test_our_addresses_accept_strings_and_addresses() -> None:

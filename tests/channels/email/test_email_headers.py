@@ -43,7 +43,15 @@ def test_decode_header_inverts_stdlib_encoder(text: str, charset: str) -> None:
 
 
 @settings(max_examples=200)
-@given(st.lists(st.tuples(TEXT, st.from_regex(r"[a-z0-9._]{1,12}@[a-z0-9-]{1,10}\.(com|cn)", fullmatch=True)), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.tuples(
+            TEXT, st.from_regex(r"[a-z0-9._]{1,12}@[a-z0-9-]{1,10}\.(com|cn)", fullmatch=True)
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_address_list_inverts_formataddr(pairs: list[tuple[str, str]]) -> None:
     header = ", ".join(formataddr((name, email), charset="utf-8") for name, email in pairs)
     parsed = parse_address_list(header)
@@ -51,7 +59,11 @@ def test_address_list_inverts_formataddr(pairs: list[tuple[str, str]]) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(TEXT.filter(lambda s: s.strip() and "/" not in s and "\\" not in s and not s.lstrip().startswith(".")))
+@given(
+    TEXT.filter(
+        lambda s: s.strip() and "/" not in s and "\\" not in s and not s.lstrip().startswith(".")
+    )
+)
 def test_attachment_filename_roundtrips_through_stdlib(name: str) -> None:
     msg = EmailMessage()
     msg["Subject"] = "x"
@@ -63,8 +75,23 @@ def test_attachment_filename_roundtrips_through_stdlib(name: str) -> None:
 
 
 @settings(max_examples=200)
-@given(TEXT, st.sampled_from(["utf-8", "gb2312", "gbk", "gb18030", "big5", "shift_jis",
-                              "iso-2022-jp", "euc-kr", "iso-8859-1", "windows-1252"]))
+@given(
+    TEXT,
+    st.sampled_from(
+        [
+            "utf-8",
+            "gb2312",
+            "gbk",
+            "gb18030",
+            "big5",
+            "shift_jis",
+            "iso-2022-jp",
+            "euc-kr",
+            "iso-8859-1",
+            "windows-1252",
+        ]
+    ),
+)
 def test_decode_bytes_with_true_label(text: str, label: str) -> None:
     codec = python_codec(label)
     try:
@@ -91,7 +118,8 @@ def test_gb2312_label_reads_gbk_and_gb18030_characters() -> None:
 def test_wrong_label_falls_back_and_records() -> None:
     defects: list[str] = []
     assert decode_bytes("退款".encode("gbk"), "utf-8", defects) == "退款"
-    assert defects and "gb18030" in defects[0]
+    assert defects
+    assert "gb18030" in defects[0]
 
 
 def test_unknown_label_and_garbage_never_raise() -> None:
@@ -154,7 +182,8 @@ def test_msg_ids_and_dates() -> None:
     assert parse_msg_ids("a@x b@x") == ["a@x", "b@x"]
     assert parse_msg_ids("") == []
     when = parse_date("Mon, 2 Nov 2026 09:00:00 -0000")
-    assert when is not None and when.utcoffset() is not None
+    assert when is not None
+    assert when.utcoffset() is not None
     defects: list[str] = []
     assert parse_date("not a date", defects) is None
     assert defects

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 from helpdesk_kit.channels.email import extract_reply, html_to_text
 
 # Reply text that cannot itself look like a quote header, separator or signature.
-WORDS = st.text(alphabet="abcdefghij klmnop 你好谢谢订单退款 0123456789.,!?", min_size=1, max_size=40)
+WORDS = st.text(
+    alphabet="abcdefghij klmnop 你好谢谢订单退款 0123456789.,!?", min_size=1, max_size=40
+)
 REPLY = st.lists(st.one_of(WORDS, st.just("")), min_size=1, max_size=8).map("\n".join)
 QUOTED = st.lists(WORDS, max_size=5).map(lambda ls: "\n".join("> " + line for line in ls))
 
@@ -27,7 +29,7 @@ HEADERS = [
     "________________________________\nFrom: Support <s@x>\nSent: Monday\nTo: me\nSubject: x",
     "发件人: 客服中心\n发送时间: 2026年11月2日 9:00\n收件人: 张三\n主题: 退款",
     "发件人：客服中心\n日期：2026年11月2日\n收件人：张三\n主题：退款",
-    "------------------ 原始邮件 ------------------\n发件人: \"客服\"<s@x>;",
+    '------------------ 原始邮件 ------------------\n发件人: "客服"<s@x>;',
     "------------------ Original ------------------\nFrom: s@x",
     "-----邮件原件-----\n发件人: 客服",
     "Sent from my iPhone",
@@ -90,7 +92,12 @@ def test_interleaved_quotes_keep_every_answer() -> None:
 
 
 @settings(max_examples=200)
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")), max_size=80))
+@given(
+    st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Zl", "Zp")),
+        max_size=80,
+    )
+)
 def test_html_escaped_paragraph_gives_back_the_text(text: str) -> None:
     expected = re.sub(r"[ \t\r\n\f\v]+", " ", text.replace("\xa0", " ")).strip()
     assert html_to_text("<p>" + html.escape(text) + "</p>") == expected
@@ -110,6 +117,8 @@ def test_html_structure() -> None:
     )
 
 
-@pytest.mark.parametrize("junk", ["<![if foo", "<!", "</", "<a href='", "<<<>>>", "&#xffffff;", "<![CDATA[x"])
+@pytest.mark.parametrize(
+    "junk", ["<![if foo", "<!", "</", "<a href='", "<<<>>>", "&#xffffff;", "<![CDATA[x"]
+)
 def test_html_junk_never_raises(junk: str) -> None:
     assert isinstance(html_to_text(junk), str)

@@ -17,7 +17,7 @@ from helpdesk_kit.channels.email.transports import ImapSource, MaildirSource, Sm
 from helpdesk_kit.errors import ChannelError, ConfigurationError, InvalidInput
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fake_imap import FakeMailbox, fake_imap_server  # noqa: E402
+from fake_imap import FakeMailbox, fake_imap_server
 
 CORPUS = Path(__file__).parent / "corpus"
 US = Address("客服中心", "support@example.com")
@@ -42,7 +42,7 @@ def test_maildir_redelivers_until_acknowledged(tmp_path: Path) -> None:
     assert set(fetched) == set(keys)
     again.ack(keys[0])
     assert [k for k, _ in MaildirSource(tmp_path / "inbox").fetch()] == [keys[1]]
-    assert list((tmp_path / "inbox" / "cur").iterdir())[0].name.endswith(":2,S")
+    assert next(iter((tmp_path / "inbox" / "cur").iterdir())).name.endswith(":2,S")
     with pytest.raises(InvalidInput):
         again.ack(keys[0])
 
@@ -73,7 +73,8 @@ def test_imap_fetches_unseen_and_flags_after_ack(imap: tuple[FakeMailbox, int]) 
     with ImapSource("127.0.0.1", port, "agent", "secret pass", ssl=False) as source:
         got = list(source.fetch())
         assert [k for k, _ in got] == [str(u1), str(u2)]
-        assert got[0][1] == raw1 and got[1][1] == raw2
+        assert got[0][1] == raw1
+        assert got[1][1] == raw2
         assert parse_email(got[0][1]).subject == "回复：[#2001] 发票抬头"
         source.ack(str(u1))
     assert "\\Seen" in box.messages[u1][1]
@@ -91,7 +92,10 @@ def test_imap_bad_login_and_folder(imap: tuple[FakeMailbox, int]) -> None:
         ImapSource("127.0.0.1", port, "agent", "wrong", ssl=False).connect()
     with pytest.raises(ConfigurationError, match="folder"):
         ImapSource("127.0.0.1", port, "agent", "secret pass", ssl=False, folder="Nope").connect()
-    with ImapSource("127.0.0.1", port, "agent", "secret pass", ssl=False) as source, pytest.raises(InvalidInput):
+    with (
+        ImapSource("127.0.0.1", port, "agent", "secret pass", ssl=False) as source,
+        pytest.raises(InvalidInput),
+    ):
         source.ack("not-a-uid")
 
 
@@ -113,7 +117,9 @@ class _Handler:
     def __init__(self) -> None:
         self.received: list[Any] = []
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
         if address.startswith("refuse"):
             return "550 5.1.1 no such user"
         envelope.rcpt_tos.append(address)
@@ -129,14 +135,24 @@ def smtpd() -> Iterator[tuple[_Handler, int]]:
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login == b"desk" and auth_data.password == b"pw"
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == b"desk"
+            and auth_data.password == b"pw"
+        )
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
 
     handler = _Handler()
     port = _free_port()
     controller = Controller(
-        handler, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
     )
     controller.start()
     try:
@@ -149,8 +165,12 @@ def test_smtp_sends_threaded_reply(smtpd: tuple[_Handler, int]) -> None:
     handler, port = smtpd
     parent = parse_email((CORPUS / "gmail_en_reply.eml").read_bytes())
     msg = compose_reply(
-        parent, from_addr=US, text="您好，包裹明天到。\nThanks for waiting.", domain="example.com",
-        date=WHEN, cc=[Address("", "team@example.com")],
+        parent,
+        from_addr=US,
+        text="您好，包裹明天到。\nThanks for waiting.",
+        domain="example.com",
+        date=WHEN,
+        cc=[Address("", "team@example.com")],
     )
     SmtpSender("127.0.0.1", port).send(msg)
 
@@ -162,7 +182,8 @@ def test_smtp_sends_threaded_reply(smtpd: tuple[_Handler, int]) -> None:
     assert got.subject == "Re: [#1042] Where is my order?"
     assert got.ticket_number == 1042
     assert got.message_id == msg["Message-ID"].strip("<>")
-    assert got.message_id is not None and got.message_id.endswith(".t1042@example.com")
+    assert got.message_id is not None
+    assert got.message_id.endswith(".t1042@example.com")
     assert got.in_reply_to == "CAH+w=7Yx1QbB3@mail.gmail.com"
     assert got.references == [
         "CAH+w=7Ya0@mail.gmail.com",
@@ -175,19 +196,37 @@ def test_smtp_sends_threaded_reply(smtpd: tuple[_Handler, int]) -> None:
 
 def test_smtp_login_and_refusals(smtpd: tuple[_Handler, int]) -> None:
     handler, port = smtpd
-    msg = compose_new(from_addr=US, to=[Address("", "cust@example.org")], subject="Hi", text="x",
-                      domain="example.com", date=WHEN)
+    msg = compose_new(
+        from_addr=US,
+        to=[Address("", "cust@example.org")],
+        subject="Hi",
+        text="x",
+        domain="example.com",
+        date=WHEN,
+    )
     SmtpSender("127.0.0.1", port, username="desk", password="pw").send(msg)
     assert len(handler.received) == 1
     with pytest.raises(ConfigurationError, match="refused"):
         SmtpSender("127.0.0.1", port, username="desk", password="bad").send(msg)
 
-    nobody = compose_new(from_addr=US, to=[Address("", "refuse@example.org")], subject="Hi",
-                         text="x", domain="example.com", date=WHEN)
+    nobody = compose_new(
+        from_addr=US,
+        to=[Address("", "refuse@example.org")],
+        subject="Hi",
+        text="x",
+        domain="example.com",
+        date=WHEN,
+    )
     with pytest.raises(ChannelError, match="refused every recipient"):
         SmtpSender("127.0.0.1", port).send(nobody)
-    some = compose_new(from_addr=US, to=[Address("", "refuse@example.org"), Address("", "ok@example.org")],
-                       subject="Hi", text="x", domain="example.com", date=WHEN)
+    some = compose_new(
+        from_addr=US,
+        to=[Address("", "refuse@example.org"), Address("", "ok@example.org")],
+        subject="Hi",
+        text="x",
+        domain="example.com",
+        date=WHEN,
+    )
     with pytest.raises(ChannelError, match="refused some"):
         SmtpSender("127.0.0.1", port).send(some)
     assert handler.received[-1].rcpt_tos == ["ok@example.org"]
@@ -200,5 +239,7 @@ def test_smtp_bad_settings() -> None:
         SmtpSender("h", 25, username="u")
     with pytest.raises(ConfigurationError):
         SmtpSender("127.0.0.1", _free_port(), timeout=2).send(
-            compose_new(from_addr=US, to=[US], subject="s", text="t", domain="example.com", date=WHEN)
+            compose_new(
+                from_addr=US, to=[US], subject="s", text="t", domain="example.com", date=WHEN
+            )
         )

@@ -43,7 +43,9 @@ _MOBILE = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
-_BEGIN_FORWARD = re.compile(r"^(?:begin forwarded message|以下是转发的邮件|转发的邮件)\s*[:：]$", re.I)
+_BEGIN_FORWARD = re.compile(
+    r"^(?:begin forwarded message|以下是转发的邮件|转发的邮件)\s*[:：]$", re.IGNORECASE
+)
 _RULE = re.compile(r"^[-_=—*]{8,}$")
 
 
