@@ -8,9 +8,10 @@ import re
 __all__ = ["FALLBACK_CHARSETS", "decode_bytes", "python_codec"]
 
 # Labels mail software uses, mapped to the Python codec that decodes what they
-# really send: gb2312/gbk mail contains GB18030 characters, Shift_JIS and Big5
-# mail contains the Microsoft extensions, "iso-8859-1" is read as windows-1252
-# (as browsers do: the C1 range holds curly quotes in practice).
+# really send: gb2312/gbk mail contains GB18030 characters, "iso-8859-1" is read
+# as windows-1252 (as browsers do: the C1 range holds curly quotes in practice).
+# Big5 and Shift_JIS are tried strictly first, then as their Microsoft supersets
+# (_SUPERSETS), because the two map a few symbols differently.
 _ALIASES: dict[str, str] = {
     "gb2312": "gb18030",
     "gb_2312": "gb18030",
@@ -27,19 +28,19 @@ _ALIASES: dict[str, str] = {
     "chinese": "gb18030",
     "gb18030": "gb18030",
     "hz-gb-2312": "hz",
-    "big5": "cp950",
-    "big-5": "cp950",
-    "x-big5": "cp950",
-    "cn-big5": "cp950",
-    "csbig5": "cp950",
+    "big5": "big5",
+    "big-5": "big5",
+    "x-big5": "big5",
+    "cn-big5": "big5",
+    "csbig5": "big5",
     "big5-hkscs": "big5hkscs",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
+    "shift_jis": "shift_jis",
+    "shift-jis": "shift_jis",
+    "sjis": "shift_jis",
+    "x-sjis": "shift_jis",
     "ms_kanji": "cp932",
     "windows-31j": "cp932",
-    "csshiftjis": "cp932",
+    "csshiftjis": "shift_jis",
     "iso-2022-jp": "iso2022_jp_ext",
     "csiso2022jp": "iso2022_jp_ext",
     "ks_c_5601-1987": "cp949",
@@ -79,6 +80,8 @@ _STATEFUL_PREFIXES = (
     "utf_16",
     "utf_32",
 )
+
+_SUPERSETS = {"big5": "cp950", "shift_jis": "cp932"}
 
 #: Tried in this order when the declared charset is missing or fails.
 FALLBACK_CHARSETS: tuple[str, ...] = ("utf-8", "gb18030", "cp950", "cp932", "cp1252")
@@ -138,23 +141,27 @@ def decode_bytes(
     defects: list[str] | None = None,
     where: str = "text",
     hints: tuple[str, ...] = (),
+    prefer_utf8: bool = True,
 ) -> str:
     """Decode ``data`` declared as ``declared``; never raises.
 
     A declared charset that fails (or a mislabelled single-byte one hiding
     UTF-8) falls back to ``hints`` then :data:`FALLBACK_CHARSETS`, and finally
     Latin-1, which cannot fail. Each fallback appends a note to ``defects``.
+    With ``prefer_utf8`` a Latin-1 label on valid UTF-8 bytes is overruled.
     """
     codec = python_codec(declared)
     if data.isascii() and not codec.startswith(_STATEFUL_PREFIXES):
         return data.decode("ascii")
     if codec and codec not in _SINGLE_BYTE:
         text = _try(data, codec)
+        if text is None and codec in _SUPERSETS:
+            text = _try(data, _SUPERSETS[codec])
         if text is not None:
             return text
     elif codec:
         # Valid UTF-8 with 8-bit bytes is almost never Latin-1 or ASCII text.
-        text = _try(data, "utf-8")
+        text = _try(data, "utf-8") if prefer_utf8 or codec == "ascii" else None
         if text is not None:
             if codec != "ascii" and defects is not None:
                 defects.append(f"{where}: declared charset {declared!r} but the bytes are UTF-8")

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from email import headerregistry, message_from_bytes
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime
@@ -220,7 +221,15 @@ def _build(
         msg["Cc"] = tuple(_mailbox(a, "Cc") for a in cc)
     if reply_to:
         msg["Reply-To"] = tuple(_mailbox(a, "Reply-To") for a in reply_to)
-    msg["Subject"] = _clean_line(subject)
+    subject_line = _clean_line(subject)
+    if subject_line.isascii():
+        msg["Subject"] = subject_line
+    else:
+        # policy.default's folder drops a space that falls between two encoded
+        # words; the compat32 encoder keeps it inside the words, so store that.
+        msg.set_raw(
+            "Subject", Header(subject_line, "utf-8", header_name="Subject").encode(linesep="\n")
+        )
     msg["Date"] = format_datetime(date)
     mid = (
         message_id.strip("<> ")

@@ -120,7 +120,10 @@ def decode_header(value: str, defects: list[str] | None = None, hints: tuple[str
     out: list[str] = []
     for piece in pieces:
         if isinstance(piece, tuple):
-            out.append(decode_bytes(piece[1], piece[0], defects, "encoded word", hints))
+            # an encoder wrote this label for exactly these bytes: trust it
+            out.append(
+                decode_bytes(piece[1], piece[0], defects, "encoded word", hints, prefer_utf8=False)
+            )
         else:
             out.append(piece)
     return _clean("".join(out))
