@@ -175,6 +175,12 @@ def test_fuzz_huge_headers_few() -> None:
         b"Content-Transfer-Encoding: x-uuencode\n\nbegin 644 f\n#86)C\n`\nend\n",
         bytes(range(256)) * 50,
         b"From: " + b"a" * 1_000_000,
+        # html.parser alone is quadratic on these (tens of seconds each)
+        b"Content-Type: text/html\n\n" + b"<a" * 50_000,
+        b"Content-Type: text/html\n\n" + b"<!--" * 50_000,
+        b"Content-Type: text/html\n\n" + b"<![" * 50_000,
+        b"Content-Type: text/html\n\n" + b"<div " * 50_000,
+        b"Content-Type: text/plain\n\n" + b"- " * 100_000 + b"original message -----",
     ],
 )
 def test_pathological_inputs(raw: bytes) -> None:

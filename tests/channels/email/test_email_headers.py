@@ -100,7 +100,10 @@ def test_decode_bytes_with_true_label(text: str, label: str) -> None:
         return
     defects: list[str] = []
     decoded = decode_bytes(data, label, defects)
-    if label in ("iso-8859-1", "windows-1252") and decoded != text:
+    if data.isascii() and label != "iso-2022-jp":
+        # ASCII bytes are ASCII (Shift_JIS's 0x5C is read as "\\", as Windows does, not "¥")
+        assert decoded == data.decode("ascii")
+    elif label in ("iso-8859-1", "windows-1252") and decoded != text:
         # valid UTF-8 in a Latin-1 label is read as UTF-8 on purpose, and says so
         assert defects
         assert decoded == data.decode("utf-8")
@@ -126,6 +129,9 @@ def test_unknown_label_and_garbage_never_raise() -> None:
     assert decode_bytes(b"\xff\xfe\x80", "no-such-charset", []) != ""
     assert decode_bytes(b"abc", "rot13") == "abc"  # not a text codec: ignored
     assert python_codec("x-unknown") == ""
+    for label in ("unicode_escape", "raw_unicode_escape", "idna", "base64", "zlib", "x" * 100):
+        assert python_codec(label) == ""
+    assert decode_bytes(b"\\x41", "unicode_escape") == "\\x41"
 
 
 @pytest.mark.parametrize(

@@ -122,3 +122,9 @@ def test_html_structure() -> None:
 )
 def test_html_junk_never_raises(junk: str) -> None:
     assert isinstance(html_to_text(junk), str)
+
+
+def test_html_defusing_keeps_text_and_drops_comments() -> None:
+    assert html_to_text("a < b <i>and</i> c<d <!-- hidden --> e") == "a < b and c<d e"
+    assert html_to_text("before<!-- never closed <p>gone") == "before"
+    assert html_to_text("<p>x</p><a<a<a") == "x\n\n<a<a<a"

@@ -89,6 +89,10 @@ FALLBACK_CHARSETS: tuple[str, ...] = ("utf-8", "gb18030", "cp950", "cp932", "cp1
 # A guess that yields private-use characters (cp950 maps stray bytes there) is wrong.
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
+_NOT_CHARSETS = frozenset(
+    {"unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined", "palmos"}
+)
+
 _codec_cache: dict[str, str] = {}
 
 
@@ -97,6 +101,8 @@ def python_codec(label: str | None) -> str:
     if not label:
         return ""
     key = label.strip().strip("\"'").lower()
+    if len(key) > 64:
+        return ""
     # RFC 2231 allows "charset*language" in encoded words.
     star = key.find("*")
     if star >= 0:
@@ -110,8 +116,9 @@ def python_codec(label: str | None) -> str:
             name = codecs.lookup(key).name
         except (LookupError, ValueError):
             name = ""
-        # codecs.lookup knows "rot13", "base64", ... : only accept text encodings.
-        if name and not _is_text_codec(name):
+        # codecs.lookup knows "rot13", "base64", "unicode_escape", ...: only
+        # accept real text encodings a mail could be written in.
+        if name and (name in _NOT_CHARSETS or not _is_text_codec(name)):
             name = ""
         if name == "latin-1" or name == "iso8859-1":
             name = "cp1252"

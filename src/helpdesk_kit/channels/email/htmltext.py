@@ -170,6 +170,43 @@ class _Converter(HTMLParser):
         return _BLANKS.sub("\n\n", text).strip()
 
 
+# A complete tag, declaration or processing instruction. "[^<>]*" stops at the
+# next "<", so matching at every "<" stays linear overall.
+_COMPLETE_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<![^<>]*>|<\?[^<>]*>")
+
+
+def _defuse(html: str) -> str:
+    """Drop comments and escape every ``<`` that does not open a complete tag.
+
+    ``html.parser`` rescans the rest of the input at each construct it cannot
+    finish, which is quadratic on hostile mail ("<a<a<a…", "<!--<!--…"); what
+    is left after this pass it parses in linear time.
+    """
+    out: list[str] = []
+    i = 0
+    find = html.find
+    while True:
+        j = find("<", i)
+        if j < 0:
+            out.append(html[i:])
+            break
+        out.append(html[i:j])
+        if html.startswith("<!--", j):
+            k = find("-->", j + 4)
+            if k < 0:
+                break  # an unclosed comment hides the rest, as in a browser
+            i = k + 3
+            continue
+        match = _COMPLETE_TAG.match(html, j)
+        if match is None:
+            out.append("&lt;")
+            i = j + 1
+        else:
+            out.append(match.group())
+            i = match.end()
+    return "".join(out)
+
+
 def html_to_text(html: str) -> str:
     """Render HTML as plain text: blocks and ``<br>`` become lines, lists get bullets.
 
@@ -180,7 +217,7 @@ def html_to_text(html: str) -> str:
     """
     conv = _Converter()
     try:
-        conv.feed(html)
+        conv.feed(_defuse(html))
         conv.close()
         return conv.result()
     except Exception:  # html.parser can raise AssertionError on odd markup

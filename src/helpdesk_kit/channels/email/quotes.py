@@ -114,7 +114,7 @@ def _find(lines: list[str]) -> tuple[int, bool]:
         first = stripped[0]
         if stripped == "--" or line.rstrip("\r") == "-- ":
             return i, False
-        if first in "-—_=*" and len(stripped) > 2:
+        if first in "-—_=*" and 2 < len(stripped) <= 200:
             if _SEPARATOR.match(stripped):
                 return i, False
             if _RULE.match(stripped):
