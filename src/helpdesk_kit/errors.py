@@ -108,3 +108,10 @@ class ConfigurationError(HelpdeskError):
 
 class StorageError(HelpdeskError):
     """The storage backend failed in a way that is not the caller's fault."""
+
+
+class ChannelError(HelpdeskError):
+    """A channel's transport failed to receive or send (server refused, connection lost).
+
+    The message says which server and what it answered; retrying later is safe.
+    """

@@ -1,0 +1,1 @@
+"""Channels: each turns its raw input into one normalized inbound message and sends replies."""
