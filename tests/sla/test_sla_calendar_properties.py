@@ -134,10 +134,10 @@ def instants(lo: int, hi: int) -> st.SearchStrategy[int]:
     )
 
 
-def _aware(us: int, data: st.DataObject) -> datetime:
-    """An instant, presented in UTC or in another zone (results must not depend on it)."""
-    zone = data.draw(st.sampled_from(["UTC", "Asia/Tokyo", "America/Los_Angeles"]))
-    return from_us(us).astimezone(ZoneInfo(zone))
+def _aware(us: int, data: st.DataObject, zone: str) -> datetime:
+    """An instant, presented in the calendar's zone (the fast path), UTC or another zone."""
+    shown = data.draw(st.sampled_from([zone, zone, "UTC", "Asia/Tokyo", "America/Los_Angeles"]))
+    return from_us(us).astimezone(ZoneInfo(shown))
 
 
 def _check_calendar(
@@ -147,15 +147,15 @@ def _check_calendar(
     # is_open, next_open
     for _ in range(4):
         a = data.draw(instants(lo, hi))
-        assert calendar.is_open(_aware(a, data)) == oracle.is_open(a)
+        assert calendar.is_open(_aware(a, data, zone)) == oracle.is_open(a)
         expected = oracle.next_open(a)
         if expected is not None:
-            got = calendar.next_open(_aware(a, data))
+            got = calendar.next_open(_aware(a, data, zone))
             assert to_us(got) == expected
             assert got.tzinfo == ZoneInfo(zone)
     # elapsed in both directions, and additivity
     a, b, c = (data.draw(instants(lo, hi)) for _ in range(3))
-    ea, eb, ec = (_aware(x, data) for x in (a, b, c))
+    ea, eb, ec = (_aware(x, data, zone) for x in (a, b, c))
     elapsed_ab = calendar.elapsed(ea, eb)
     assert elapsed_ab == timedelta(microseconds=oracle.elapsed(a, b))
     assert calendar.elapsed(eb, ea) == -elapsed_ab
@@ -180,28 +180,29 @@ def _check_calendar(
         else:
             d = data.draw(st.integers(0, available))
         d *= direction
-        got = calendar.add(_aware(start, data), timedelta(microseconds=d))
+        got = calendar.add(_aware(start, data, zone), timedelta(microseconds=d))
         assert got.tzinfo == ZoneInfo(zone)
         expected_add = oracle.add(start, d)
         assert expected_add is not None
         assert to_us(got) == expected_add
         # elapsed(a, add(a, d)) == d, and nothing earlier (later, going back) would do
         if direction > 0:
-            assert calendar.elapsed(_aware(start, data), got) == timedelta(microseconds=d)
+            assert calendar.elapsed(_aware(start, data, zone), got) == timedelta(microseconds=d)
+            # (step in UTC: aware datetime +/- timedelta is wall-clock arithmetic in Python)
             if d > 0:
                 assert calendar.elapsed(
-                    _aware(start, data), got - timedelta(microseconds=1)
+                    _aware(start, data, zone), from_us(to_us(got) - 1)
                 ) < timedelta(microseconds=d)
         else:
-            assert calendar.elapsed(got, _aware(start, data)) == timedelta(microseconds=-d)
+            assert calendar.elapsed(got, _aware(start, data, zone)) == timedelta(microseconds=-d)
             if d < 0:
                 assert calendar.elapsed(
-                    got + timedelta(microseconds=1), _aware(start, data)
+                    from_us(to_us(got) + 1), _aware(start, data, zone)
                 ) < timedelta(microseconds=-d)
     # open_intervals equals the oracle's runs of open minutes
     a, b = sorted(data.draw(instants(lo, hi)) for _ in range(2))
-    runs = [(to_us(s), to_us(e)) for s, e in calendar.open_intervals(_aware(a, data),
-                                                                     _aware(b, data))]
+    runs = [(to_us(s), to_us(e)) for s, e in calendar.open_intervals(_aware(a, data, zone),
+                                                                     _aware(b, data, zone))]
     assert runs == oracle.intervals(a, b)
 
 
@@ -243,3 +244,22 @@ def test_whole_window_agrees_minute_by_minute(zone: str) -> None:
         assert calendar.elapsed(from_us(oracle.lo_us), from_us(oracle.hi_us)) == timedelta(
             minutes=sum(oracle.open)
         )
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_same_zone_fast_path_equals_exact_conversion(zone: str) -> None:
+    """Datetimes in the calendar's own zone skip the UTC conversion; check every minute
+    around each offset change, both folds, and wall times inside the gaps."""
+    calendar = BusinessCalendar(zone, {d: [(time(0), time(0))] for d in range(7)})
+    tz = ZoneInfo(zone)
+    calendar.is_open(datetime(2025, 6, 1, tzinfo=tz))
+    calendar.is_open(datetime(2026, 6, 1, tzinfo=tz))  # index 2025–2026
+    timeline = calendar._state.timeline
+    assert timeline is not None
+    assert timeline.fixed == (zone == "Asia/Shanghai")
+    for anchor in ANCHORS[zone]:
+        wall = datetime.combine(anchor - timedelta(days=1), time(0))
+        for minute in range(3 * 1440):
+            for fold in (0, 1):
+                value = (wall + timedelta(minutes=minute)).replace(tzinfo=tz, fold=fold)
+                assert timeline.key(value) == value - datetime(1970, 1, 1, tzinfo=UTC), value

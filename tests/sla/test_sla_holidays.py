@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -71,6 +72,15 @@ def test_china_calendar_opens_on_makeup_weekends_and_closes_for_holidays() -> No
     assert len(weekday_holidays) == 18
     first = datetime(2025, 1, 1, tzinfo=SHANGHAI)
     assert cal.elapsed(first, datetime(2026, 1, 1, tzinfo=SHANGHAI)) == timedelta(hours=9 * 248)
+
+
+def test_schedules_are_read_only_and_picklable() -> None:
+    schedule = ChinaHolidays().schedule(2026)
+    clone = pickle.loads(pickle.dumps(schedule))
+    assert clone == schedule
+    assert clone.names == schedule.names
+    with pytest.raises(TypeError):
+        schedule.names[date(2026, 1, 5)] = "x"  # type: ignore[index]
 
 
 def test_china_provider_years_and_missing_year() -> None:

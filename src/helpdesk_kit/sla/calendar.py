@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
@@ -35,7 +36,15 @@ import attrs
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.sla.holidays import ChinaHolidays, HolidayProvider, HolidaySchedule
-from helpdesk_kit.sla.timeline import EPOCH, ONE_US, Timeline, Zone, build_year, get_zone
+from helpdesk_kit.sla.timeline import (
+    EPOCH,
+    ONE_US,
+    ZERO,
+    Timeline,
+    Zone,
+    build_year,
+    get_zone,
+)
 
 __all__ = ["BusinessCalendar", "DayRanges", "OpeningRange", "china_business_calendar"]
 
@@ -392,12 +401,12 @@ class BusinessCalendar:
 
     # --- the index ---------------------------------------------------------------------
 
-    def _timeline_for(self, *instants: int) -> Timeline:
+    def _timeline_for(self, *keys: timedelta) -> Timeline:
         timeline = self._state.timeline
-        if timeline is not None and all(timeline.lo <= u < timeline.hi for u in instants):
+        if timeline is not None and all(timeline.lo <= k < timeline.hi for k in keys):
             return timeline
         zone = self._zone
-        years = [zone.year_of(u) for u in instants]
+        years = [zone.year_of(k // ONE_US) for k in keys]
         return self._extend(min(years), max(years))
 
     def _extend(self, first: int, last: int) -> Timeline:
@@ -413,30 +422,43 @@ class BusinessCalendar:
                 if year not in state.years:
                     state.years[year] = build_year(zone, year, self._pairs_on, spill)
             timeline = Timeline(zone, first, last, state.years)
-            state.timeline = timeline
+            state.timeline = timeline  # readers pick up the new, immutable timeline
             return timeline
+
+    def _keys(self, *named: tuple[str, object]) -> tuple[Timeline, list[timedelta]]:
+        """Validate instants, turn them into keys and make sure the index covers them."""
+        timeline = self._state.timeline
+        if timeline is not None:
+            try:
+                keys = [timeline.key(value) for _, value in named]  # type: ignore[arg-type]
+            except (TypeError, AttributeError):
+                pass  # not an aware datetime: the exact path below says what is wrong
+            else:
+                if all(timeline.lo <= k < timeline.hi for k in keys):
+                    return timeline, keys
+        keys = [_exact_key(value, name) for name, value in named]
+        return self._timeline_for(*keys), keys
+
+    def _from_key(self, key: timedelta) -> datetime:
+        return (EPOCH + key).astimezone(self._zone.tz)
 
     # --- queries -----------------------------------------------------------------------
 
     def is_open(self, t: datetime) -> bool:
         """Say whether the desk is open at instant ``t`` (aware)."""
-        us = _instant(t, "t")
-        timeline = self._state.timeline
-        if timeline is None or not timeline.lo <= us < timeline.hi:
-            timeline = self._timeline_for(us)
-        return timeline.is_open(us)
+        timeline, (key,) = self._keys(("t", t))
+        return timeline.is_open(key)
 
     def next_open(self, t: datetime) -> datetime:
         """Return ``t`` if open, else the next instant the desk opens (in the calendar zone)."""
-        us = _instant(t, "t")
-        timeline = self._timeline_for(us)
-        if timeline.is_open(us):
-            return self._zone.from_us(us)
+        timeline, (key,) = self._keys(("t", t))
+        if timeline.is_open(key):
+            return self._from_key(key)
         empty = 0
         while True:
-            found = timeline.next_start(us)
+            found = timeline.next_start(key)
             if found is not None:
-                return self._zone.from_us(found)
+                return self._from_key(found)
             before = timeline.total()
             timeline = self._extend(timeline.first, timeline.last + 1)
             empty = 0 if timeline.total() > before else empty + 1
@@ -448,19 +470,39 @@ class BusinessCalendar:
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Return the open time between two instants (negative when ``end`` is before ``start``)."""
-        try:
-            a = (start - EPOCH) // ONE_US
-            b = (end - EPOCH) // ONE_US
-        except TypeError:
-            _instant(start, "start")
-            _instant(end, "end")
-            raise
+        # The hot path (an SLA sweep calls this per ticket), inlined: two keys, two bisects,
+        # two additions.  Same computation as Timeline.key and Timeline.prefix.
         timeline = self._state.timeline
-        if timeline is None or not (
-            timeline.lo <= a < timeline.hi and timeline.lo <= b < timeline.hi
-        ):
-            timeline = self._timeline_for(a, b)
-        return timedelta(microseconds=timeline.prefix(b) - timeline.prefix(a))
+        if timeline is not None:
+            try:
+                tz = timeline.tz
+                if timeline.fixed and start.tzinfo is tz and end.tzinfo is tz:
+                    a = start - timeline.origin
+                    b = end - timeline.origin
+                else:
+                    a = timeline.key(start)
+                    b = timeline.key(end)
+            except (TypeError, AttributeError):
+                pass  # not aware datetimes: _keys() below says what is wrong
+            else:
+                lo, hi = timeline.lo, timeline.hi
+                if lo <= a < hi and lo <= b < hi:
+                    starts, ends, base = timeline.starts, timeline.ends, timeline.base
+                    i = bisect_right(starts, a) - 1
+                    if i >= 0:
+                        end_i = ends[i]
+                        a = base[i] + (a if a < end_i else end_i)
+                    else:
+                        a = ZERO
+                    j = bisect_right(starts, b) - 1
+                    if j >= 0:
+                        end_j = ends[j]
+                        b = base[j] + (b if b < end_j else end_j)
+                    else:
+                        b = ZERO
+                    return b - a
+        timeline, (a, b) = self._keys(("start", start), ("end", end))
+        return timeline.prefix(b) - timeline.prefix(a)
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """Return the earliest instant by which ``duration`` of open time has passed.
@@ -468,28 +510,28 @@ class BusinessCalendar:
         For a negative ``duration``: the latest instant ``t <= start`` with
         ``elapsed(t, start) == -duration``.  ``add(start, timedelta(0))`` is ``start``.
         """
-        us = _instant(start, "start")
         if not isinstance(duration, timedelta):
+            _exact_key(start, "start")
             raise InvalidInput(f"duration must be a timedelta, got {duration!r}")
-        d = duration // ONE_US
-        if d == 0:
-            return self._zone.from_us(us)
-        timeline = self._timeline_for(us)
+        timeline, (key,) = self._keys(("start", start))
+        if not duration:
+            return self._from_key(key)
+        forward = duration > ZERO
         empty = 0
         while True:
-            target = timeline.prefix(us) + d
-            if d > 0 and target <= timeline.total():
-                return self._zone.from_us(timeline.instant_after(target))
-            if d < 0 and target >= 0:
-                return self._zone.from_us(timeline.instant_before(target))
+            target = timeline.prefix(key) + duration
+            if forward and target <= timeline.total():
+                return self._from_key(timeline.instant_after(target))
+            if not forward and target >= ZERO:
+                return self._from_key(timeline.instant_before(target))
             before = timeline.total()
-            if d > 0:
+            if forward:
                 timeline = self._extend(timeline.first, timeline.last + 1)
             else:
                 timeline = self._extend(timeline.first - 1, timeline.last)
             empty = 0 if timeline.total() > before else empty + 1
             if empty >= _EMPTY_YEARS_LIMIT:
-                direction = "after" if d > 0 else "before"
+                direction = "after" if forward else "before"
                 raise InvalidInput(
                     f"cannot add {duration} to {start.isoformat()}: the calendar has no open "
                     f"time in the {_EMPTY_YEARS_LIMIT} years {direction} the last open time found"
@@ -497,13 +539,13 @@ class BusinessCalendar:
 
     def open_intervals(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Iterate over the open intervals inside ``[start, end)``, clipped, in the zone."""
-        a = _instant(start, "start")
-        b = _instant(end, "end")
+        a = _exact_key(start, "start")
+        b = _exact_key(end, "end")
         if b <= a:
             return iter(())
-        timeline = self._timeline_for(a, b - 1)
-        from_us = self._zone.from_us
-        return iter([(from_us(s), from_us(e)) for s, e in timeline.intervals(a, b)])
+        timeline = self._timeline_for(a, b - ONE_US)
+        from_key = self._from_key
+        return iter([(from_key(s), from_key(e)) for s, e in timeline.intervals(a, b)])
 
     # --- presentation ------------------------------------------------------------------
 
@@ -553,12 +595,12 @@ def _dates(days: Iterable[date], what: str) -> frozenset[date]:
     return frozenset(found)
 
 
-def _instant(value: object, name: str) -> int:
-    """Return an aware datetime as microseconds since the epoch; ``InvalidInput`` otherwise."""
+def _exact_key(value: object, name: str) -> timedelta:
+    """Return an aware datetime as its offset from the UTC epoch; ``InvalidInput`` otherwise."""
     if not isinstance(value, datetime):
         raise InvalidInput(f"{name} must be an aware datetime, got {type(value).__name__}")
     ensure_aware(value, name)
-    return (value - EPOCH) // ONE_US
+    return value - EPOCH
 
 
 MON_FRI_9_TO_18: Mapping[int, tuple[tuple[time, time], ...]] = {

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from os import PathLike
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -49,8 +48,32 @@ __all__ = [
 ]
 
 
+class _Names(Mapping[date, str]):
+    """A read-only, picklable mapping of dates to holiday names."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[date, str] | None = None) -> None:
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: date) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __reduce__(self) -> tuple[type[_Names], tuple[dict[date, str]]]:
+        return (_Names, (self._data,))
+
+    def __repr__(self) -> str:
+        return f"{dict(sorted(self._data.items()))!r}"
+
+
 def _frozen_names(value: Mapping[date, str]) -> Mapping[date, str]:
-    return MappingProxyType(dict(value))
+    return value if isinstance(value, _Names) else _Names(value)
 
 
 @attrs.frozen
@@ -458,6 +481,13 @@ def _chinese_calendar_constants() -> Any:
     return constants
 
 
+@functools.lru_cache(maxsize=1)
+def _china_years() -> frozenset[int]:
+    constants = _chinese_calendar_constants()
+    days = list(constants.holidays) + list(constants.workdays)
+    return frozenset(range(min(days).year, max(days).year + 1))
+
+
 @functools.lru_cache(maxsize=64)
 def _china_year(year: int) -> HolidaySchedule:
     constants = _chinese_calendar_constants()
@@ -493,9 +523,7 @@ class ChinaHolidays:
     @property
     def years(self) -> frozenset[int]:
         """Return the years the installed chinesecalendar covers."""
-        constants = _chinese_calendar_constants()
-        days = list(constants.holidays) + list(constants.workdays)
-        return frozenset(range(min(days).year, max(days).year + 1))
+        return _china_years()
 
     def schedule(self, year: int) -> HolidaySchedule:
         """Return ``year``'s holidays and make-up working days."""

@@ -1,15 +1,14 @@
-"""Instants as integer microseconds, wall-clock resolution and the per-year open-time index.
+"""Wall-clock resolution, the zone's offset table and the per-year open-time index.
 
 This is the arithmetic under :class:`helpdesk_kit.sla.BusinessCalendar`:
 
-* an instant is an ``int`` of microseconds since 1970-01-01 UTC, so sums and differences
-  are exact (no float rounding, no ``timedelta`` normalisation in the hot path);
-* a local wall-clock time is turned into an instant by :meth:`Zone.wall_to_us`, which
-  returns *the first instant at which the zone's wall clock reads that time or later*
-  (a time in a DST gap becomes the instant the clock jumps forward; an ambiguous time in a
-  DST fold becomes its first occurrence);
-* a :class:`Timeline` holds the merged open intervals of a contiguous run of years with a
-  prefix sum of open microseconds, so every query is a couple of ``bisect`` calls.
+* while an index is built, instants are ``int`` microseconds since 1970-01-01 UTC, and a
+  local wall-clock time becomes an instant by :meth:`Zone.wall_to_us`: *the first instant
+  at which the zone's wall clock reads that time or later* (a time in a DST gap becomes
+  the instant the clock jumps forward; an ambiguous time in a fold its first occurrence);
+* a :class:`Timeline` holds the merged open intervals of a contiguous run of local years
+  with a prefix sum of open time, as *keys* — ``timedelta`` offsets from the UTC epoch, so
+  comparisons and sums run in C and stay exact — and answers every query with ``bisect``.
 """
 
 from __future__ import annotations
@@ -27,7 +26,10 @@ __all__ = ["MAX_YEAR", "MIN_YEAR", "Timeline", "Zone", "build_year", "get_zone"]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 - the origin of naive wall-clock arithmetic
 ONE_US = timedelta(microseconds=1)
+ZERO = timedelta(0)
 _ONE_DAY = timedelta(days=1)
+_DAY_US = 86_400_000_000
+_SAMPLE_US = 6 * 3_600_000_000  # transitions are found by sampling offsets every 6 hours
 
 #: Years a calendar can index: a year's index looks at the last day of the previous year
 #: and the first instant of the next one, and both must be valid ``datetime`` values.
@@ -38,19 +40,16 @@ MAX_YEAR = 9997
 class Zone:
     """Wall-clock <-> instant arithmetic for one IANA time zone, in integer microseconds."""
 
-    __slots__ = ("_year_starts", "key", "tz")
+    __slots__ = ("_transitions", "_year_starts", "key", "tz")
 
     def __init__(self, key: str) -> None:
         self.key = key
         self.tz = ZoneInfo(key)
         self._year_starts: dict[int, int] = {}
+        self._transitions: dict[int, list[tuple[int, int, int]]] = {}
 
     def __repr__(self) -> str:
         return f"Zone({self.key!r})"
-
-    def to_us(self, value: datetime) -> int:
-        """Return the instant of an aware datetime as microseconds since the epoch."""
-        return (value - EPOCH) // ONE_US
 
     def from_us(self, us: int) -> datetime:
         """Return the instant ``us`` as an aware datetime in this zone."""
@@ -88,6 +87,50 @@ class Zone:
             else:
                 lo = mid + 1
         return lo
+
+    def offset_at(self, us: int) -> int:
+        """Return the zone's UTC offset at instant ``us``, in microseconds."""
+        offset = self.from_us(us).utcoffset()
+        assert offset is not None
+        return offset // ONE_US
+
+    def transitions(self, a: int, b: int) -> list[tuple[int, int, int]]:
+        """Return ``(instant, offset before, offset after)`` of each offset change in ``[a, b)``."""
+        found: list[tuple[int, int, int]] = []
+        chunk = a // _DAY_US // 30
+        while chunk * 30 * _DAY_US < b:
+            found.extend(t for t in self._chunk_transitions(chunk) if a <= t[0] < b)
+            chunk += 1
+        return found
+
+    def _chunk_transitions(self, chunk: int) -> list[tuple[int, int, int]]:
+        """Offset changes at instants in the 30-day chunk ``chunk`` (cached, idempotent)."""
+        found = self._transitions.get(chunk)
+        if found is not None:
+            return found
+        found = []
+        start = chunk * 30 * _DAY_US
+        last = start + 30 * _DAY_US - 1
+        # Sample p < q and search (p, q] for the first instant with the new offset; the
+        # first sample is just before the chunk so a change exactly at its start counts.
+        p = start - 1
+        offset = self.offset_at(p)
+        while p < last:
+            q = min(p + _SAMPLE_US, last)
+            new = self.offset_at(q)
+            if new != offset:
+                lo, hi = p, q
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    if self.offset_at(mid) == offset:
+                        lo = mid
+                    else:
+                        hi = mid
+                found.append((hi, offset, new))
+                offset = new
+            p = q
+        self._transitions[chunk] = found
+        return found
 
     def year_start(self, year: int) -> int:
         """Return the first instant of local ``year`` (its 1 January 00:00 resolved as above)."""
@@ -169,17 +212,28 @@ def build_year(
 
 
 class Timeline:
-    """Merged open intervals of the years ``first..last`` with prefix sums; immutable."""
+    """Merged open intervals of the local years ``first..last`` with prefix sums; immutable.
 
-    __slots__ = ("cum", "ends", "first", "hi", "last", "lo", "starts")
+    Instants are *keys*: ``timedelta`` offsets from the UTC epoch, so that comparisons and
+    sums run in C and stay exact to the microsecond.  :meth:`key` turns an aware datetime
+    into a key; for a datetime in the calendar's own zone it avoids a UTC conversion by
+    looking the offset up in the timeline's table of the zone's transitions.
+    """
+
+    __slots__ = (
+        "base", "cum", "ends", "first", "fixed", "hi", "last", "lo", "local_epoch", "off0",
+        "off_after", "origin", "starts", "tz", "win_hi", "win_lo",
+    )
 
     def __init__(
         self, zone: Zone, first: int, last: int, years: dict[int, tuple[list[int], list[int]]]
     ) -> None:
         self.first = first
         self.last = last
-        self.lo = zone.year_start(first)
-        self.hi = zone.year_start(last + 1)
+        lo_us = zone.year_start(first)
+        hi_us = zone.year_start(last + 1)
+        self.lo = timedelta(microseconds=lo_us)
+        self.hi = timedelta(microseconds=hi_us)
         starts: list[int] = []
         ends: list[int] = []
         for year in range(first, last + 1):
@@ -190,55 +244,83 @@ class Timeline:
                 else:
                     starts.append(s)
                     ends.append(e)
-        cum = [0] * (len(starts) + 1)
+        cum = [ZERO] * (len(starts) + 1)
         total = 0
         for i, (s, e) in enumerate(zip(starts, ends, strict=True)):
             total += e - s
-            cum[i + 1] = total
-        self.starts = starts
-        self.ends = ends
-        self.cum = cum  # cum[i]: open microseconds in [lo, starts[i]); cum[-1]: the total
+            cum[i + 1] = timedelta(microseconds=total)
+        self.starts = [timedelta(microseconds=s) for s in starts]
+        self.ends = [timedelta(microseconds=e) for e in ends]
+        self.cum = cum  # cum[i]: open time in [lo, starts[i]); cum[-1]: the total
+        # prefix(key) inside or after interval i is base[i] + min(key, ends[i]): one addition
+        self.base = [c - s for c, s in zip(cum, self.starts, strict=False)]
 
-    def covers(self, us: int) -> bool:
-        """Say whether instant ``us`` lies inside the indexed years."""
-        return self.lo <= us < self.hi
+        # The zone's offsets around the indexed years, for :meth:`key`.  A day of margin on
+        # both sides: a wall time whose instant lies outside that margin cannot be mapped
+        # into [lo, hi) by a wrong offset (offsets differ by less than a day).
+        self.tz = zone.tz
+        margin_lo, margin_hi = lo_us - _DAY_US, hi_us + _DAY_US
+        self.off0 = timedelta(microseconds=zone.offset_at(margin_lo))
+        transitions = zone.transitions(margin_lo, margin_hi)
+        self.win_lo = [timedelta(microseconds=t + min(b, a)) for t, b, a in transitions]
+        self.win_hi = [timedelta(microseconds=t + max(b, a)) for t, b, a in transitions]
+        self.off_after = [timedelta(microseconds=a) for _, _, a in transitions]
+        self.fixed = not transitions
+        self.local_epoch = datetime(1970, 1, 1, tzinfo=self.tz)
+        # For a fixed offset, key = wall - offset = value - (local epoch + offset) in one
+        # same-zone subtraction (which Python does on the wall-clock fields, without offsets).
+        self.origin = datetime(1970, 1, 1, tzinfo=self.tz) + self.off0
 
-    def total(self) -> int:
-        """Return the open microseconds in the indexed years."""
+    def key(self, value: datetime) -> timedelta:
+        """Return the key of an aware datetime (raises ``TypeError`` for anything else)."""
+        if value.tzinfo is self.tz:
+            if self.fixed:
+                return value - self.origin
+            wall = value - self.local_epoch
+            k = bisect.bisect_right(self.win_lo, wall) - 1
+            if k < 0:
+                return wall - self.off0
+            if wall >= self.win_hi[k]:
+                return wall - self.off_after[k]
+            # inside a gap or fold: let zoneinfo apply fold= (PEP 495)
+        return value - EPOCH
+
+    def total(self) -> timedelta:
+        """Return the open time in the indexed years."""
         return self.cum[-1]
 
-    def is_open(self, us: int) -> bool:
-        """Say whether instant ``us`` (inside the indexed years) is open."""
-        i = bisect.bisect_right(self.starts, us) - 1
-        return i >= 0 and us < self.ends[i]
+    def is_open(self, key: timedelta) -> bool:
+        """Say whether instant ``key`` (inside the indexed years) is open."""
+        i = bisect.bisect_right(self.starts, key) - 1
+        return i >= 0 and key < self.ends[i]
 
-    def prefix(self, us: int) -> int:
-        """Return the open microseconds in ``[lo, us)``."""
-        i = bisect.bisect_right(self.starts, us) - 1
+    def prefix(self, key: timedelta) -> timedelta:
+        """Return the open time in ``[lo, key)``."""
+        i = bisect.bisect_right(self.starts, key) - 1
         if i < 0:
-            return 0
+            return ZERO
         end = self.ends[i]
-        return self.cum[i] + (us if us < end else end) - self.starts[i]
+        return self.base[i] + (key if key < end else end)
 
-    def instant_after(self, target: int) -> int:
-        """Return the earliest instant whose prefix is ``target`` (``0 < target <= total``)."""
+    def instant_after(self, target: timedelta) -> timedelta:
+        """Return the earliest key whose prefix is ``target`` (``0 < target <= total``)."""
         i = bisect.bisect_left(self.cum, target) - 1
-        return self.starts[i] + target - self.cum[i]
+        return self.starts[i] + (target - self.cum[i])
 
-    def instant_before(self, target: int) -> int:
-        """Return the latest instant whose prefix is ``target`` (``0 <= target < total``)."""
+    def instant_before(self, target: timedelta) -> timedelta:
+        """Return the latest key whose prefix is ``target`` (``0 <= target < total``)."""
         i = bisect.bisect_right(self.cum, target) - 1
-        return self.starts[i] + target - self.cum[i]
+        return self.starts[i] + (target - self.cum[i])
 
-    def next_start(self, us: int) -> int | None:
-        """Return the start of the first interval beginning after ``us``, if indexed."""
-        i = bisect.bisect_right(self.starts, us)
+    def next_start(self, key: timedelta) -> timedelta | None:
+        """Return the start of the first interval beginning after ``key``, if indexed."""
+        i = bisect.bisect_right(self.starts, key)
         return self.starts[i] if i < len(self.starts) else None
 
-    def intervals(self, a: int, b: int) -> list[tuple[int, int]]:
+    def intervals(self, a: timedelta, b: timedelta) -> list[tuple[timedelta, timedelta]]:
         """Return the open intervals clipped to ``[a, b)`` (both inside the indexed years)."""
         i = max(bisect.bisect_right(self.starts, a) - 1, 0)
-        out: list[tuple[int, int]] = []
+        out: list[tuple[timedelta, timedelta]] = []
         starts, ends = self.starts, self.ends
         while i < len(starts) and starts[i] < b:
             s, e = max(starts[i], a), min(ends[i], b)
