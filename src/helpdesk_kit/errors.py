@@ -115,3 +115,21 @@ class ChannelError(HelpdeskError):
 
     The message says which server and what it answered; retrying later is safe.
     """
+
+
+class HolidayDataMissing(ConfigurationError):
+    """A holiday provider has no data for a year a calendar was asked about.
+
+    Raised instead of silently treating that year's holidays as working days.
+    """
+
+    def __init__(self, provider: str, year: int, covered: str = "", hint: str = "") -> None:
+        self.provider = provider
+        self.year = year
+        self.covered = covered
+        message = f"holiday provider {provider!r} has no data for {year}"
+        if covered:
+            message += f" (it covers {covered})"
+        if hint:
+            message += f"; {hint}"
+        super().__init__(message)
