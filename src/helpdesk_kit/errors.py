@@ -98,3 +98,7 @@ class ConfigurationError(HelpdeskError):
 
 class StorageError(HelpdeskError):
     """The storage backend failed in a way that is not the caller's fault."""
+
+
+class NotFitted(HelpdeskError, RuntimeError):
+    """A model (such as the bot's intent classifier) was used before it was trained."""
