@@ -98,12 +98,12 @@ def _digit_shape(digits: str) -> str:
     return "<NUM6+>"
 
 
-def _char_ngrams(run: str, counts: dict[str, float], pad: bool) -> None:
+def _char_ngrams(run: str, counts: dict[str, float]) -> None:
     """Add character n-grams 1–3 of ``run`` to ``counts``; 2/3-grams see padded run edges."""
     for ch in run:
         key = "c:" + ch
         counts[key] = counts.get(key, 0.0) + 1.0
-    padded = f"<{run}>" if pad else run
+    padded = f"<{run}>"
     n = len(padded)
     for size in (2, 3):
         for i in range(n - size + 1):
@@ -125,7 +125,7 @@ class FeatureExtractor:
         previous_word: str | None = None
         for cls, run in _runs(norm):
             if cls == CJK:
-                _char_ngrams(run, counts, pad=True)
+                _char_ngrams(run, counts)
                 previous_word = None
             elif cls == LETTER:
                 key = "w:" + run
@@ -134,7 +134,7 @@ class FeatureExtractor:
                     key = f"b:{previous_word}_{run}"
                     counts[key] = counts.get(key, 0.0) + 1.0
                 previous_word = run
-                _char_ngrams(run, counts, pad=True)
+                _char_ngrams(run, counts)
             elif cls == DIGIT:
                 key = _digit_shape(run)
                 counts[key] = counts.get(key, 0.0) + 1.0

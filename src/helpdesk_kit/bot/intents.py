@@ -192,7 +192,7 @@ class IntentClassifier:
         *,
         threshold: float | None = None,
         calibration_folds: int = 5,
-        oos_weight: float = 0.5,
+        oos_weight: float = 0.25,
         max_alternatives: int = 3,
         seed: int = 0,
     ) -> None:

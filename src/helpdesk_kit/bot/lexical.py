@@ -74,48 +74,53 @@ class LexicalBackend:
         n_docs = len(texts)
         idf = {k: math.log((1 + n_docs) / (1 + d)) + 1.0 for k, d in df.items()}
 
-        vectors: list[list[tuple[str, float]]] = []
+        # Features become integer ids so the inner loop indexes lists instead of hashing strings.
+        feature_names = sorted(idf)
+        feature_id = {name: i for i, name in enumerate(feature_names)}
+        vectors: list[list[tuple[int, float]]] = []
         for c in counts:
             weighted = {k: (1.0 + math.log(v)) * idf[k] for k, v in c.items()}
             norm = math.sqrt(sum(w * w for w in weighted.values())) or 1.0
-            vectors.append([(k, w / norm) for k, w in weighted.items()])
+            vectors.append([(feature_id[k], w / norm) for k, w in weighted.items()])
         targets = [index[label] for label in labels]
 
         n_classes = len(label_list)
-        weights: dict[str, dict[int, float]] = {}
-        accumulated: dict[str, dict[int, float]] = {}
+        classes = range(n_classes)
+        weights: list[dict[int, float]] = [{} for _ in feature_names]
+        accumulated: list[dict[int, float]] = [{} for _ in feature_names]
         bias = [0.0] * n_classes
         bias_acc = [0.0] * n_classes
         rng = random.Random(self.seed)
         order = list(range(n_docs))
+        margin = self.margin
+        cap = self.aggressiveness
         step_count = 1
         for _ in range(self.epochs):
             rng.shuffle(order)
             for i in order:
                 x = vectors[i]
                 y = targets[i]
-                scores = list(bias)
-                for key, value in x:
-                    row = weights.get(key)
-                    if row:
-                        for cls, w in row.items():
-                            scores[cls] += w * value
+                scores = bias[:]
+                for fid, value in x:
+                    for cls, w in weights[fid].items():
+                        scores[cls] += w * value
                 true_score = scores[y]
                 scores[y] = -math.inf
-                rival = max(range(n_classes), key=scores.__getitem__)
-                loss = self.margin - (true_score - scores[rival])
+                rival = max(classes, key=scores.__getitem__)
+                loss = margin - (true_score - scores[rival])
                 if loss > 0:
                     # PA-I step; the update touches two classes, ||x||^2 = 1 (+1 for the bias).
-                    tau = min(self.aggressiveness, loss / 4.0)
+                    tau = min(cap, loss / 4.0)
                     scaled = tau * step_count
-                    for key, value in x:
-                        row = weights.setdefault(key, {})
-                        acc = accumulated.setdefault(key, {})
+                    for fid, value in x:
+                        row = weights[fid]
+                        acc = accumulated[fid]
                         delta = tau * value
                         row[y] = row.get(y, 0.0) + delta
                         row[rival] = row.get(rival, 0.0) - delta
-                        acc[y] = acc.get(y, 0.0) + scaled * value
-                        acc[rival] = acc.get(rival, 0.0) - scaled * value
+                        delta = scaled * value
+                        acc[y] = acc.get(y, 0.0) + delta
+                        acc[rival] = acc.get(rival, 0.0) - delta
                     bias[y] += tau
                     bias[rival] -= tau
                     bias_acc[y] += scaled
@@ -123,15 +128,15 @@ class LexicalBackend:
                 step_count += 1
 
         averaged: dict[str, dict[int, float]] = {}
-        for key, row in weights.items():
-            acc = accumulated[key]
+        for fid, row in enumerate(weights):
+            acc = accumulated[fid]
             avg_row = {}
             for cls, w in row.items():
                 value = w - acc[cls] / step_count
                 if abs(value) > 1e-9:
                     avg_row[cls] = value
             if avg_row:
-                averaged[key] = avg_row
+                averaged[feature_names[fid]] = avg_row
         self.labels = label_list
         self.idf = {k: v for k, v in idf.items() if k in averaged}
         self.weights = averaged
