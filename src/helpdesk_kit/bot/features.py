@@ -44,7 +44,7 @@ def normalize_text(text: str) -> str:
 
 
 def char_class(ch: str) -> str:
-    """Return the run class of one (normalised) character: CJK, letter, digit, symbol or separator."""
+    """Return the run class of a normalised character: CJK, letter, digit, symbol, separator."""
     code = ord(ch)
     if (
         0x4E00 <= code <= 0x9FFF  # CJK unified ideographs

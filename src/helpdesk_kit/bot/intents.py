@@ -11,6 +11,7 @@ meaning more likely (logits, log-probabilities or similarities all work).
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -110,8 +111,14 @@ def _default_loaders() -> dict[str, Callable[[Mapping[str, Any]], IntentBackend]
     return {"lexical": LexicalBackend.from_dict, "embedding": load_embedding}
 
 
+def _dedupe_key(text: str) -> str:
+    """Return the key under which two training texts are the same (case, width, punctuation)."""
+    norm = normalize_text(text)
+    return " ".join(re.sub(r"[\W_]+", " ", norm).split()) or norm.strip()
+
+
 def _clean_examples(examples: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
-    """Validate examples; a later example overrides an earlier one with the same normalised text."""
+    """Validate examples; a later example overrides an earlier one with the same ``_dedupe_key``."""
     problems: list[str] = []
     latest: dict[str, tuple[str, str]] = {}
     try:
@@ -129,7 +136,7 @@ def _clean_examples(examples: Iterable[tuple[str, str]]) -> tuple[list[str], lis
         if not isinstance(intent, str) or not intent.strip():
             problems.append(f"example {i}: intent must be a non-empty string, got {intent!r}")
             continue
-        key = " ".join(normalize_text(text).split())
+        key = _dedupe_key(text)
         latest.pop(key, None)  # re-insert so the dict keeps the latest position
         latest[key] = (text, intent.strip())
     if problems:
@@ -178,7 +185,9 @@ def _score_many(backend: IntentBackend, texts: Sequence[str]) -> list[Mapping[st
     if callable(many):
         result = list(many(texts))
         if len(result) != len(texts):
-            raise ConfigurationError("backend.predict_scores_many returned the wrong number of rows")
+            raise ConfigurationError(
+                "backend.predict_scores_many returned the wrong number of rows"
+            )
         return result
     return [backend.predict_scores(t) for t in texts]
 
@@ -191,7 +200,7 @@ class IntentClassifier:
         backend: IntentBackend | None = None,
         *,
         threshold: float | None = None,
-        calibration_folds: int = 5,
+        calibration_folds: int = 3,
         oos_weight: float = 0.25,
         max_alternatives: int = 3,
         seed: int = 0,
@@ -272,7 +281,9 @@ class IntentClassifier:
             if not held:
                 continue
             self.backend.fit([texts[i] for i in train], [labels[i] for i in train])
-            for i, scores in zip(held, _score_many(self.backend, [texts[i] for i in held]), strict=True):
+            for i, scores in zip(
+                held, _score_many(self.backend, [texts[i] for i in held]), strict=True
+            ):
                 rows.append(self._row(scores, label_list))
                 targets.append(index[labels[i]])
 
@@ -291,9 +302,7 @@ class IntentClassifier:
         in_scope_right = 0
         for row, target in zip(rows, targets, strict=True):
             probs = softmax(self._finite(row), temperature)
-            best = max(
-                (i for i in range(len(label_list)) if i != oos_index), key=probs.__getitem__
-            )
+            best = max((i for i in range(len(label_list)) if i != oos_index), key=probs.__getitem__)
             argmax = max(range(len(label_list)), key=probs.__getitem__)
             in_scope = target != oos_index
             decisions.append(
@@ -359,7 +368,11 @@ class IntentClassifier:
         assert self.calibration is not None
         probs = softmax(self._finite(self._row(scores, self.labels)), self.calibration.temperature)
         ranked = sorted(
-            ((label, p) for label, p in zip(self.labels, probs, strict=True) if label != OUT_OF_SCOPE),
+            (
+                (label, p)
+                for label, p in zip(self.labels, probs, strict=True)
+                if label != OUT_OF_SCOPE
+            ),
             key=lambda item: (-item[1], item[0]),
         )
         best_label, best_p = ranked[0]

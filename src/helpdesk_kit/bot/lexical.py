@@ -31,7 +31,7 @@ class LexicalBackend:
     def __init__(
         self,
         *,
-        epochs: int = 12,
+        epochs: int = 10,
         aggressiveness: float = 1.0,
         margin: float = 1.0,
         seed: int = 0,
@@ -58,7 +58,7 @@ class LexicalBackend:
         return bool(self.labels)
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> None:
-        """Train from scratch on ``texts`` with their ``labels`` (discarding any earlier training)."""
+        """Train from scratch on ``texts`` and their ``labels``, discarding earlier training."""
         if len(texts) != len(labels):
             raise InvalidInput(f"got {len(texts)} texts but {len(labels)} labels")
         if not texts:
