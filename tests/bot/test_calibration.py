@@ -91,17 +91,21 @@ def decisions(draw: st.DrawFn) -> list[ThresholdExample]:
     return out
 
 
-@given(decisions(), st.sampled_from([0.0, 0.25, 0.5, 1.0]))
-def test_choose_threshold_is_optimal_against_brute_force(
-    examples: list[ThresholdExample], w: float
+@given(decisions(), st.sampled_from([0.0, 0.25, 0.5, 1.0]), st.sampled_from([0.0, 0.005, 0.1]))
+def test_choose_threshold_against_brute_force(
+    examples: list[ThresholdExample], w: float, slack: float
 ) -> None:
-    chosen = choose_threshold(examples, oos_weight=w)
+    chosen = choose_threshold(examples, oos_weight=w, slack=slack)
     assert MIN_THRESHOLD <= chosen <= MAX_THRESHOLD
-    best = threshold_objective(examples, chosen, oos_weight=w)
-    # brute force: every threshold on a fine grid of the allowed range
-    for k in range(0, 1001):
-        t = MIN_THRESHOLD + (MAX_THRESHOLD - MIN_THRESHOLD) * k / 1000
-        assert best >= threshold_objective(examples, t, oos_weight=w) - 1e-12
+    grid = [MIN_THRESHOLD + (MAX_THRESHOLD - MIN_THRESHOLD) * k / 1000 for k in range(1001)]
+    best = max(threshold_objective(examples, t, oos_weight=w) for t in grid)
+    # brute force: the choice is within slack of the best threshold on a fine grid ...
+    assert threshold_objective(examples, chosen, oos_weight=w) >= best - slack - 1e-9
+    # ... and every higher grid threshold that is as good makes the same decisions as the choice
+    confidences = [e.confidence for e in examples if not e.rejected_anyway]
+    for t in grid:
+        if t > chosen and threshold_objective(examples, t, oos_weight=w) >= best - slack - 1e-9:
+            assert not any(chosen < c < t for c in confidences)
 
 
 def test_choose_threshold_separates_in_scope_from_out_of_scope() -> None:
@@ -121,3 +125,5 @@ def test_choose_threshold_validates() -> None:
     example = ThresholdExample(0.5, in_scope=True, top_correct=True, rejected_anyway=False)
     with pytest.raises(InvalidInput):
         choose_threshold([example], low=0.9, high=0.1)
+    with pytest.raises(InvalidInput):
+        choose_threshold([example], slack=-1.0)

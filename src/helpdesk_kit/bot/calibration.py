@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from helpdesk_kit.errors import InvalidInput
 
 __all__ = [
+    "DEFAULT_SLACK",
     "MAX_THRESHOLD",
     "MIN_THRESHOLD",
     "ThresholdExample",
@@ -31,6 +32,8 @@ MAX_TEMPERATURE = 1e3
 #: nor nothing is rejected when calibration data are scarce.
 MIN_THRESHOLD = 0.05
 MAX_THRESHOLD = 0.95
+#: Thresholds this close to the best held-out objective count as equally good.
+DEFAULT_SLACK = 0.005
 
 
 def softmax(scores: Sequence[float], temperature: float = 1.0) -> list[float]:
@@ -140,13 +143,19 @@ def choose_threshold(
     oos_weight: float = 0.5,
     low: float = MIN_THRESHOLD,
     high: float = MAX_THRESHOLD,
+    slack: float = DEFAULT_SLACK,
 ) -> float:
-    """Return the threshold in ``[low, high]`` that maximises ``threshold_objective``.
+    """Return the highest threshold in ``[low, high]`` within ``slack`` of the best objective.
+
+    The objective is ``threshold_objective``. Out-of-scope examples held out
+    from the training data resemble the other training examples more than
+    real, novel out-of-scope messages do, so the held-out estimate of
+    out-of-scope recall is optimistic; when several thresholds are nearly as
+    good (within ``slack``), the highest one is taken.
 
     Every threshold between two neighbouring held-out confidences makes the
     same decisions, so only ``low``, ``high`` and the midpoints between
-    neighbouring confidences are tried; ties go to the lowest threshold.
-    Runs in O(n log n).
+    neighbouring confidences are tried. Runs in O(n log n).
     """
     if not examples:
         raise InvalidInput("need held-out examples to choose a threshold")
@@ -179,9 +188,8 @@ def choose_threshold(
         previous = v
     candidates.append((previous + high) / 2.0 if previous < high else high)
     candidates.append(high)
-    best_t, best_score = low, -1.0
-    for t in sorted(set(candidates)):
-        score = objective(t)
-        if score > best_score + 1e-12:
-            best_t, best_score = t, score
-    return best_t
+    if slack < 0:
+        raise InvalidInput(f"slack must not be negative, got {slack}")
+    scored = [(t, objective(t)) for t in sorted(set(candidates))]
+    best_score = max(score for _, score in scored)
+    return max(t for t, score in scored if score >= best_score - slack - 1e-12)
