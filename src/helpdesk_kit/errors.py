@@ -133,3 +133,7 @@ class HolidayDataMissing(ConfigurationError):
         if hint:
             message += f"; {hint}"
         super().__init__(message)
+
+
+class NotFitted(HelpdeskError, RuntimeError):
+    """A model (such as the bot's intent classifier) was used before it was trained."""

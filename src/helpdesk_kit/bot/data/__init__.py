@@ -1,0 +1,1 @@
+"""Data files shipped with the bot: starter intent examples (``intents.<locale>.tsv``)."""
