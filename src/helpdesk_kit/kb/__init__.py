@@ -1,0 +1,26 @@
+"""The knowledge base domain: article search, unanswered-question counting, starter FAQs."""
+
+from __future__ import annotations
+
+from helpdesk_kit.kb.search import (
+    MAX_QUERY_CHARS,
+    MAX_QUERY_TOKENS,
+    FieldWeights,
+    IndexStats,
+    SearchBackend,
+    SearchHit,
+    SearchIndex,
+)
+from helpdesk_kit.kb.unanswered import UnansweredQueries, normalize_query
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MAX_QUERY_TOKENS",
+    "FieldWeights",
+    "IndexStats",
+    "SearchBackend",
+    "SearchHit",
+    "SearchIndex",
+    "UnansweredQueries",
+    "normalize_query",
+]
