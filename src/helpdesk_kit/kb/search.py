@@ -465,22 +465,27 @@ class SearchIndex:
                 break
         return list(seen)
 
-    def _expand(self, terms: Iterable[str]) -> dict[str, float]:
-        """Map analysed query terms to weighted index terms (exact, else typo corrections)."""
+    def _expand(self, terms: Iterable[str]) -> list[dict[str, float]]:
+        """Turn analysed query words into groups of weighted index terms.
+
+        A word in the vocabulary is its own group; an unknown word of four or more letters
+        becomes the group of its typo corrections; other unknown words are dropped.
+        """
         postings = self._postings
-        weighted: dict[str, float] = {}
+        groups: list[dict[str, float]] = []
         for term in terms:
             if term in postings:
-                weighted[term] = 1.0
+                groups.append({term: 1.0})
             elif self._fuzzy and _is_fuzzable(term):
-                for near in self._neighbours(term):
-                    if weighted.get(near, 0.0) < FUZZY_WEIGHT:
-                        weighted[near] = FUZZY_WEIGHT
-        return weighted
+                near = self._neighbours(term)
+                if near:
+                    groups.append(dict.fromkeys(near, FUZZY_WEIGHT))
+        return groups
 
     def query_terms(self, query: str) -> list[str]:
         """Return the index terms ``query`` is matched with (after tokenizing and corrections)."""
-        return list(self._expand(self._distinct_tokens(query, self._tokenizer)))
+        groups = self._expand(self._distinct_tokens(query, self._tokenizer))
+        return list(dict.fromkeys(term for group in groups for term in group))
 
     def search(
         self, query: str, *, limit: int = 10, locale: str | None = None
@@ -523,12 +528,12 @@ class SearchIndex:
             if drop and token in STOP_WORDS:
                 continue
             analysed.append(stem_word(token) if do_stem else token)
-        weighted = self._expand(analysed)
+        groups = self._expand(analysed)
         if last is not None:
-            for term, weight in self._complete(last).items():
-                if weighted.get(term, 0.0) < weight:
-                    weighted[term] = weight
-        return self._rank(weighted, limit, wanted)
+            completions = self._complete(last)
+            if completions:
+                groups.append(completions)
+        return self._rank(groups, limit, wanted)
 
     def _complete(self, partial: str) -> dict[str, float]:
         """Weighted vocabulary terms an unfinished word may become."""
@@ -577,62 +582,79 @@ class SearchIndex:
         return _normalize_locale(locale)
 
     def _rank(
-        self, weighted: dict[str, float], limit: int, locale: str | None
+        self, groups: Sequence[dict[str, float]], limit: int, locale: str | None
     ) -> list[SearchHit]:
-        """Exact top-``limit`` BM25F over the documents holding a weighted term."""
+        """Exact top-``limit`` BM25F over the documents holding a query term.
+
+        Each group stands for one query word and its alternatives (typo corrections,
+        completions); a document scores the best of a group's terms, summed over groups.
+        """
         n_docs = len(self._length)
-        if not weighted or not n_docs or not self._total_length:
+        if not groups or not n_docs or not self._total_length:
             return []
         k1 = self._k1
         const = k1 * (1.0 - self._b)
         slope = k1 * self._b / (self._total_length / n_docs)
         postings = self._postings
         all_blocks = self._blocks
-        terms: list[tuple[dict[int, int], float]] = []
-        blocks: list[tuple[float, int, Iterable[int]]] = []
-        for term, weight in weighted.items():
-            plist = postings.get(term)
-            if not plist:
-                continue
-            df = len(plist)
-            c = weight * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (k1 + 1.0)
-            index = len(terms)
-            terms.append((plist, c))
-            term_blocks = all_blocks.get(term)
-            if term_blocks is None:
-                blocks.append((c, index, plist))
-                continue
-            for key, docs in term_blocks.items():
-                tf_high = _TF_HIGH[key // _LENGTH_CLASSES]
-                if tf_high == math.inf:
-                    bound = c
-                else:
-                    length_low = _LENGTH_LOW[key % _LENGTH_CLASSES]
-                    bound = c * tf_high / (tf_high + const + slope * length_low) * _BOUND_SLACK
-                blocks.append((bound, index, docs))
-        if not terms:
+        scorers: list[list[tuple[dict[int, int], float]]] = []
+        # (bound, group, documents, postings of the block's term, its idf factor)
+        blocks: list[tuple[float, int, Iterable[int], dict[int, int], float]] = []
+        for group in groups:
+            index = len(scorers)
+            scorer: list[tuple[dict[int, int], float]] = []
+            for term, weight in group.items():
+                plist = postings.get(term)
+                if not plist:
+                    continue
+                df = len(plist)
+                c = weight * math.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)) * (k1 + 1.0)
+                scorer.append((plist, c))
+                term_blocks = all_blocks.get(term)
+                if term_blocks is None:
+                    blocks.append((c, index, plist, plist, c))
+                    continue
+                for key, block in term_blocks.items():
+                    tf_high = _TF_HIGH[key // _LENGTH_CLASSES]
+                    if tf_high == math.inf:
+                        bound = c
+                    else:
+                        length_low = _LENGTH_LOW[key % _LENGTH_CLASSES]
+                        bound = c * tf_high / (tf_high + const + slope * length_low)
+                        bound *= _BOUND_SLACK
+                    blocks.append((bound, index, block, plist, c))
+            if scorer:
+                scorers.append(scorer)
+        if not scorers:
             return []
         blocks.sort(key=itemgetter(0), reverse=True)
-        # remaining[i]: best bound among the unvisited blocks of term i; after[j]: the bound
-        # that replaces it once block j is visited
-        remaining = [0.0] * len(terms)
+        # remaining[g]: best bound among the unvisited blocks of group g; after[j]: the bound
+        # that replaces it once block j is visited (blocks are visited best bound first)
+        remaining = [0.0] * len(scorers)
         after = [0.0] * len(blocks)
         for j in range(len(blocks) - 1, -1, -1):
-            bound, index, _ = blocks[j]
+            index = blocks[j][1]
             after[j] = remaining[index]
-            remaining[index] = bound
+            remaining[index] = blocks[j][0]
 
         lengths = self._length
         meta = self._meta
         locale_ok: dict[str | None, bool] = {}
         heap: list[tuple[float, int]] = []
         seen: set[int] = set()
-        single = len(terms) == 1
-        only_plist, only_c = terms[0]
+        singletons = [len(scorer) == 1 for scorer in scorers]
+        simple = all(singletons)
+        flat = [scorer[0] for scorer in scorers] if simple else []
+        many = len(scorers) > 1
+        threshold = -math.inf  # score of the k-th best once there are k results
         ceiling = sum(remaining)
-        for j, (_, index, members) in enumerate(blocks):
-            if len(heap) >= limit and ceiling < heap[0][0]:
+        for j, (_, index, members, own_plist, own_c) in enumerate(blocks):
+            if ceiling < threshold:
                 break  # no unseen document can enter the top `limit`
+            # An unseen document's other words all lie in unvisited blocks: bounded by
+            # `others`. With its own word's exact share that often rules it out cheaply.
+            prune = many and singletons[index] and threshold > -math.inf
+            others = sum(r for g, r in enumerate(remaining) if g != index) if prune else 0.0
             for number in members:
                 if number in seen:
                     continue
@@ -648,20 +670,34 @@ class SearchIndex:
                     if not ok:
                         continue
                 norm = const + slope * lengths[number]
-                if single:
-                    tf = only_plist[number]
-                    score = only_c * tf / (tf + norm)
-                else:
-                    score = 0.0
-                    for plist, c in terms:
+                if prune:
+                    tf = own_plist[number]
+                    if (own_c * tf / (tf + norm) + others) * _BOUND_SLACK < threshold:
+                        continue
+                score = 0.0
+                if simple:
+                    for plist, c in flat:
                         tf = plist.get(number, 0)
                         if tf:
                             score += c * tf / (tf + norm)
+                else:
+                    for scorer in scorers:
+                        best = 0.0
+                        for plist, c in scorer:
+                            tf = plist.get(number, 0)
+                            if tf:
+                                value = c * tf / (tf + norm)
+                                if value > best:
+                                    best = value
+                        score += best
                 entry = (score, -number)
                 if len(heap) < limit:
                     heapq.heappush(heap, entry)
+                    if len(heap) == limit:
+                        threshold = heap[0][0]
                 elif entry > heap[0]:
                     heapq.heapreplace(heap, entry)
+                    threshold = heap[0][0]
             remaining[index] = after[j]
             ceiling = sum(remaining)
         heap.sort(reverse=True)
