@@ -11,6 +11,7 @@ from helpdesk_kit.kb.search import (
     SearchHit,
     SearchIndex,
 )
+from helpdesk_kit.kb.starter import StarterFaq, index_starter_faqs, load_starter_faqs
 from helpdesk_kit.kb.unanswered import UnansweredQueries, normalize_query
 
 __all__ = [
@@ -21,6 +22,9 @@ __all__ = [
     "SearchBackend",
     "SearchHit",
     "SearchIndex",
+    "StarterFaq",
     "UnansweredQueries",
+    "index_starter_faqs",
+    "load_starter_faqs",
     "normalize_query",
 ]
