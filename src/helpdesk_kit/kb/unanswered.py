@@ -30,12 +30,16 @@ class UnansweredQueries:
 
     The search index knows nothing of storage; the caller passes each query and its hits to
     :meth:`record` and later stores :meth:`most_common` (the knowledge-base service does).
-    Memory is bounded: past ``max_queries`` distinct queries, those seen only once are
-    forgotten first.
+    Memory is bounded: past ``max_queries`` distinct queries, the rarest are forgotten first.
+
+    BM25F scores are not on a fixed scale (they grow with the size and wording of the
+    corpus), so by default only queries with no result at all count. Calibrate
+    ``min_score`` on your own articles: for the starter FAQ pack, right answers score
+    above 6 and stray matches mostly below 4 (see docs/search.md).
     """
 
-    def __init__(self, *, min_score: float = 1.0, max_queries: int = 10_000) -> None:
-        """Create an empty counter (BM25F scores below ``min_score`` count as no answer)."""
+    def __init__(self, *, min_score: float = 0.0, max_queries: int = 10_000) -> None:
+        """Create an empty counter (a best score below ``min_score`` counts as no answer)."""
         if not isinstance(min_score, int | float) or isinstance(min_score, bool):
             raise InvalidInput(f"min_score must be a number, not {min_score!r}")
         if not isinstance(max_queries, int) or isinstance(max_queries, bool) or max_queries < 1:
