@@ -16,7 +16,7 @@ from helpdesk_kit.text.stopwords import (
     STOP_WORDS,
     is_stop_word,
 )
-from helpdesk_kit.text.tokenize import Mode, Tokenizer, bigrams, tokenize
+from helpdesk_kit.text.tokenizer import Mode, Tokenizer, bigrams, tokenize
 
 __all__ = [
     "CHINESE_STOP_WORDS",
