@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from helpdesk_kit.kb import FieldWeights
 from helpdesk_kit.text import Tokenizer
 
+BACKOFF_CHARS = 3  # as documented in docs/search.md
+
 
 class Oracle:
     """Keeps the documents as text and scores a query by the formula, with no index."""
@@ -42,10 +44,29 @@ class Oracle:
                     tf[token] += weight
         return +tf, length
 
+    def _query_tokens(self, query: str, stats: dict[str, tuple[Counter[str], int]]) -> list[str]:
+        """Query tokens; with many Chinese characters, unigrams covered by a known bigram go."""
+        tokens = self.tokenizer.tokens(query)
+        han = [t for t in tokens if len(t) == 1 and "\u4e00" <= t <= "\u9fff"]
+        if self.tokenizer.mode != "ngram" or len(han) <= BACKOFF_CHARS:
+            return tokens
+        vocabulary = {t for tf, _ in stats.values() for t in tf}
+        kept = []
+        for i, token in enumerate(tokens):
+            neighbours = tokens[max(0, i - 1) : i] + tokens[i + 1 : i + 2]
+            if token in han and any(
+                len(n) == 2 and token in n and n in vocabulary
+                and (n[1] == token if j == 0 and i > 0 else n[0] == token)
+                for j, n in enumerate(neighbours)
+            ):
+                continue
+            kept.append(token)
+        return kept
+
     def scores(self, query: str, locale: str | None = None) -> dict[str, float]:
         """Return the BM25F score of every document that matches a query term."""
-        terms = list(dict.fromkeys(self.tokenizer.tokens(query)))
         stats = {d: self._fields(d) for d in self.docs}
+        terms = list(dict.fromkeys(self._query_tokens(query, stats)))
         n = len(stats)
         if not n:
             return {}

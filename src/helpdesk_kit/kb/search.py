@@ -161,6 +161,14 @@ def _block_key(tf: int, length_class: int) -> int:
     return tf_class * _LENGTH_CLASSES + length_class
 
 
+_UNIGRAM_WEIGHT = 1.0
+_BACKOFF_CHARS = 3  # queries with more Chinese characters drop covered unigrams
+
+
+def _is_han_char(term: str) -> bool:
+    return len(term) == 1 and "\u3400" <= term <= "\U0003134f"
+
+
 def _is_fuzzable(term: str) -> bool:
     return len(term) >= MIN_FUZZY_LENGTH and term.isascii() and term.isalpha()
 
@@ -239,7 +247,10 @@ class SearchIndex:
         self._total_length = 0
         self._next = 0
         self._postings: dict[str, dict[int, int]] = {}
-        self._blocks: dict[str, dict[int, set[int]]] = {}
+        # term -> block key -> article numbers; removed articles stay listed until the term's
+        # blocks are rebuilt (when more entries are stale than live) and are skipped
+        self._blocks: dict[str, dict[int, list[int]]] = {}
+        self._stale: dict[str, int] = {}
         # vocabulary helpers for suggestions and typo tolerance
         self._sorted_terms: list[str] = []
         self._new_terms: set[str] = set()
@@ -338,9 +349,9 @@ class SearchIndex:
                 key = _block_key(tf, length_class)
                 block = term_blocks.get(key)
                 if block is None:
-                    term_blocks[key] = {number}
+                    term_blocks[key] = [number]
                 else:
-                    block.add(number)
+                    block.append(number)
             elif len(plist) > _BLOCK_MIN_DF:
                 self._build_blocks(term, plist)
 
@@ -357,36 +368,36 @@ class SearchIndex:
         _, _, _, terms = self._meta.pop(number)
         length = self._length.pop(number)
         self._total_length -= length
-        length_class = _length_class(length)
         postings = self._postings
         blocks = self._blocks
+        stale = self._stale
         for term in terms:
             plist = postings[term]
-            tf = plist.pop(number)
-            term_blocks = blocks.get(term)
-            if term_blocks is not None:
-                key = _block_key(tf, length_class)
-                block = term_blocks[key]
-                block.discard(number)
-                if not block:
-                    del term_blocks[key]
+            del plist[number]
+            if term in blocks:
                 if len(plist) <= _BLOCK_MIN_DF // 4:
                     del blocks[term]
+                    del stale[term]
+                else:
+                    stale[term] += 1
+                    if stale[term] > len(plist):
+                        self._build_blocks(term, plist)
             if not plist:
                 del postings[term]
                 self._term_died(term)
 
     def _build_blocks(self, term: str, plist: dict[int, int]) -> None:
-        term_blocks: dict[int, set[int]] = {}
+        term_blocks: dict[int, list[int]] = {}
         lengths = self._length
         for number, tf in plist.items():
             key = _block_key(tf, _length_class(lengths[number]))
             block = term_blocks.get(key)
             if block is None:
-                term_blocks[key] = {number}
+                term_blocks[key] = [number]
             else:
-                block.add(number)
+                block.append(number)
         self._blocks[term] = term_blocks
+        self._stale[term] = 0
 
     # ------------------------------------------------------------------ vocabulary
 
@@ -472,12 +483,36 @@ class SearchIndex:
 
     def _distinct_tokens(self, query: object, tokenizer: Tokenizer) -> list[str]:
         text = _check_text("query", query)[:MAX_QUERY_CHARS]
+        tokens = tokenizer.tokens(text)
+        if tokenizer.mode == "ngram" and sum(map(_is_han_char, tokens)) > _BACKOFF_CHARS:
+            tokens = self._unigram_backoff(tokens)
         seen: dict[str, None] = {}
-        for token in tokenizer.tokens(text):
+        for token in tokens:
             seen.setdefault(token, None)
             if len(seen) >= MAX_QUERY_TOKENS:
                 break
         return list(seen)
+
+    def _unigram_backoff(self, tokens: list[str]) -> list[str]:
+        """Drop a Chinese unigram from a query when a bigram holding it is in the index.
+
+        Unigrams are the fallback for characters no known bigram covers ("券" in "券用不上"
+        still matches "优惠券"); where a bigram matches, the unigram adds little but costs
+        much (common characters are in a large share of the articles).
+        """
+        postings = self._postings
+        kept: list[str] = []
+        last = len(tokens) - 1
+        for i, token in enumerate(tokens):
+            if _is_han_char(token):
+                before = tokens[i - 1] if i > 0 else ""
+                after = tokens[i + 1] if i < last else ""
+                if (len(before) == 2 and before[1] == token and before in postings) or (
+                    len(after) == 2 and after[0] == token and after in postings
+                ):
+                    continue
+            kept.append(token)
+        return kept
 
     def _expand(self, terms: Iterable[str]) -> list[dict[str, float]]:
         """Turn analysed query words into groups of weighted index terms.
@@ -489,7 +524,7 @@ class SearchIndex:
         groups: list[dict[str, float]] = []
         for term in terms:
             if term in postings:
-                groups.append({term: 1.0})
+                groups.append({term: _UNIGRAM_WEIGHT if _is_han_char(term) else 1.0})
             elif self._fuzzy and _is_fuzzable(term):
                 near = self._neighbours(term)
                 if near:
@@ -534,6 +569,8 @@ class SearchIndex:
             return []
         finished = not text.rstrip("\u200b")[-1:].isalnum()
         last = None if finished else raw.pop()
+        if self._tokenizer.mode == "ngram" and sum(map(_is_han_char, raw)) > _BACKOFF_CHARS:
+            raw = self._unigram_backoff(raw)
         done = list(dict.fromkeys(raw))[: MAX_QUERY_TOKENS - 1]
         analysed: list[str] = []
         drop = self._tokenizer.drop_stopwords
@@ -673,6 +710,9 @@ class SearchIndex:
                 if number in seen:
                     continue
                 seen.add(number)
+                length = lengths.get(number)
+                if length is None:
+                    continue  # removed since it was put in this block
                 if locale is not None:
                     doc_locale = meta[number][2]
                     ok = locale_ok.get(doc_locale)
@@ -683,7 +723,7 @@ class SearchIndex:
                         locale_ok[doc_locale] = ok
                     if not ok:
                         continue
-                norm = const + slope * lengths[number]
+                norm = const + slope * length
                 if prune:
                     tf = own_plist[number]
                     if (own_c * tf / (tf + norm) + others) * _BOUND_SLACK < threshold:
