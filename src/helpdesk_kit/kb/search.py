@@ -71,6 +71,8 @@ MIN_FUZZY_LENGTH = 4
 """Words shorter than this are never corrected (too many neighbours)."""
 MAX_COMPLETIONS = 8
 """Suggestions expand the last, unfinished word to at most this many terms, most frequent first."""
+PARTIAL_CHAR_WEIGHT = 0.5
+"""Weight of a half-typed Chinese character matched as itself rather than completed."""
 _COMPLETION_SCAN = 5000  # vocabulary terms looked at per prefix before picking the most frequent
 
 _BLOCK_MIN_DF = 256  # a term gets impact blocks once it is in more documents than this
@@ -568,9 +570,12 @@ class SearchIndex:
         if not raw:
             return []
         finished = not text.rstrip("\u200b")[-1:].isalnum()
-        last = None if finished else raw.pop()
         if self._tokenizer.mode == "ngram" and sum(map(_is_han_char, raw)) > _BACKOFF_CHARS:
-            raw = self._unigram_backoff(raw)
+            if finished:
+                raw = self._unigram_backoff(raw)
+            else:  # the half-typed last token is kept as it is
+                raw = [*self._unigram_backoff(raw[:-1]), raw[-1]]
+        last = None if finished else raw.pop()
         done = list(dict.fromkeys(raw))[: MAX_QUERY_TOKENS - 1]
         analysed: list[str] = []
         drop = self._tokenizer.drop_stopwords
@@ -601,7 +606,14 @@ class SearchIndex:
             for cut in range(max(3, len(partial) - 3), len(partial)):
                 if partial[:cut] in postings:
                     found.add(partial[:cut])
-        weighted = dict.fromkeys(self._most_frequent(found, MAX_COMPLETIONS), 1.0)
+        if _is_han_char(partial) and len(found) > 1:
+            # A typed character is usually the start of a word ("退" -> "退货"); as a word
+            # of its own, or the end of one ("券" in "优惠券"), it weighs half.
+            found.discard(partial)
+            weighted = dict.fromkeys(self._most_frequent(found, MAX_COMPLETIONS), 1.0)
+            weighted[partial] = PARTIAL_CHAR_WEIGHT
+        else:
+            weighted = dict.fromkeys(self._most_frequent(found, MAX_COMPLETIONS), 1.0)
         if self._fuzzy and _is_fuzzable(partial) and stemmed not in postings:
             for near in self._neighbours(stemmed):
                 weighted.setdefault(near, FUZZY_WEIGHT)
