@@ -116,10 +116,19 @@ class _Repo:
         self._uow = uow
 
     def _insert(self, table: Any) -> Any:
-        """``INSERT ... ON CONFLICT DO NOTHING``: a conflict leaves the transaction usable."""
+        """``INSERT ... ON CONFLICT DO NOTHING RETURNING key``: no row back means a conflict.
+
+        A conflict leaves the transaction usable (a PostgreSQL error would abort it), and a
+        concurrent insert of the same key waits for the other transaction to finish first.
+        """
+        key = next(iter(table.primary_key.columns))
         if self._uow.dialect == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        return sqlite.insert(table).on_conflict_do_nothing()
+            return postgresql.insert(table).on_conflict_do_nothing().returning(key)
+        return sqlite.insert(table).on_conflict_do_nothing().returning(key)
+
+    def _inserted(self, table: Any, row: Mapping[str, Any], what: str) -> bool:
+        """Insert one row unless it conflicts; True when it was stored."""
+        return self._uow.execute(self._insert(table), row, what=what).first() is not None
 
 
 class SqlCustomers(_Repo):
@@ -155,14 +164,13 @@ class SqlCustomers(_Repo):
         """Store a new customer; ``AlreadyExists`` if an identity is taken."""
         idents = R.identity_rows(customer)
         row = R.customer_row(customer)
-        result = self._uow.execute(self._insert(customers), row, what="customer")
-        if result.rowcount == 0:
+        if not self._inserted(customers, row, "customer"):
             raise AlreadyExists("customer", customer.id, customer.id)
         if idents:
             stored = self._uow.execute(
                 self._insert(customer_identities).values(idents), what="customer identity"
-            )
-            if stored.rowcount != len(idents):
+            ).all()
+            if len(stored) != len(idents):
                 self._uow.execute(
                     delete(customer_identities).where(
                         customer_identities.c.customer_id == customer.id
@@ -206,8 +214,8 @@ class SqlCustomers(_Repo):
             if idents:
                 stored = self._uow.execute(
                     self._insert(customer_identities).values(idents), what="customer identity"
-                )
-                if stored.rowcount != len(idents):
+                ).all()
+                if len(stored) != len(idents):
                     raise AlreadyExists("identity", [str(i) for i in customer.identities])
         return customer
 
@@ -266,8 +274,7 @@ class SqlAgents(_Repo):
 
     def add(self, agent: Agent) -> Agent:
         """Store a new agent."""
-        result = self._uow.execute(self._insert(agents), R.agent_row(agent), what="agent")
-        if result.rowcount == 0:
+        if not self._inserted(agents, R.agent_row(agent), "agent"):
             raise AlreadyExists("agent", agent.id, agent.id)
         self._set_groups(agent)
         return agent
@@ -321,8 +328,7 @@ class SqlGroups(_Repo):
 
     def add(self, group: Group) -> Group:
         """Store a new group; names are unique."""
-        result = self._uow.execute(self._insert(groups), R.group_row(group), what="group")
-        if result.rowcount == 0:
+        if not self._inserted(groups, R.group_row(group), "group"):
             existing = self.get_by_name(group.name)
             raise AlreadyExists(
                 "group", group.name, existing.id if existing is not None else group.id
@@ -414,8 +420,7 @@ class SqlTickets(_Repo):
 
     def add(self, ticket: Ticket) -> Ticket:
         """Store a new ticket."""
-        result = self._uow.execute(self._insert(tickets), R.ticket_row(ticket), what="ticket")
-        if result.rowcount == 0:
+        if not self._inserted(tickets, R.ticket_row(ticket), "ticket"):
             raise AlreadyExists("ticket", ticket.ref, ticket.id)
         self._uow.created_ticket(ticket.id)
         if ticket.number not in self._uow.allocated:
@@ -615,8 +620,7 @@ class SqlMessages(_Repo):
             ).scalar()
             if other is not None:
                 raise AlreadyExists("message", ("", message.external_id), other)
-        result = self._uow.execute(self._insert(messages), R.message_row(message), what="message")
-        if result.rowcount == 0:
+        if not self._inserted(messages, R.message_row(message), "message"):
             existing = None
             if message.external_id is not None:
                 found = self.find_by_external_id(message.channel or "", message.external_id)
@@ -765,10 +769,7 @@ class SqlFollowUps(_Repo):
 
     def add(self, followup: FollowUp) -> FollowUp:
         """Store a follow-up."""
-        result = self._uow.execute(
-            self._insert(followups), R.followup_row(followup), what="follow-up"
-        )
-        if result.rowcount == 0:
+        if not self._inserted(followups, R.followup_row(followup), "follow-up"):
             raise AlreadyExists("follow-up", followup.id, followup.id)
         return followup
 
