@@ -1209,8 +1209,21 @@ class Helpdesk:
 
 
 def default_url() -> str:
-    """The storage URL used when none is given: ``$HELPDESK_KIT_URL``, else ``memory://``."""
-    return os.environ.get("HELPDESK_KIT_URL") or "memory://"
+    """The storage URL used when none is given.
+
+    ``$HELPDESK_KIT_URL`` when set, else the SQLite file
+    ``$XDG_DATA_HOME/helpdesk_kit/helpdesk.db`` (``~/.local/share/helpdesk_kit/helpdesk.db``
+    when ``XDG_DATA_HOME`` is unset); its folder is created.
+    """
+    url = os.environ.get("HELPDESK_KIT_URL")
+    if url:
+        return url
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    folder = os.path.join(base, "helpdesk_kit")
+    os.makedirs(folder, exist_ok=True)
+    return "sqlite:///" + os.path.join(folder, "helpdesk.db")
 
 
 def _tag_set(values: Iterable[str]) -> frozenset[str]:

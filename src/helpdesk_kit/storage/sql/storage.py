@@ -178,17 +178,24 @@ class SqlStorage:
             raise self.connect_error(exc) from exc
         if state == "current":
             return
+        shown = redact_url(self.url)
+        if state == "ahead":
+            raise ConfigurationError(
+                f"the database {shown!r} has a schema newer than this helpdesk_kit "
+                "knows; upgrade helpdesk_kit"
+            )
+        if state == "unversioned":
+            raise ConfigurationError(
+                f"the database {shown!r} has tables but no helpdesk_kit schema version; "
+                "use an empty database (or schema) for helpdesk_kit"
+            )
         auto = self.dialect == "sqlite" if migrate is None else migrate
         if auto:
             migrations.upgrade(self.engine)
         elif check_schema:
-            shown = redact_url(self.url)
             what = "has no helpdesk_kit schema" if state == "empty" else "has an old schema"
-            if state == "ahead":
-                what = "has a schema newer than this helpdesk_kit"
             raise ConfigurationError(
                 f"the database {shown!r} {what}; run: helpdesk-kit db upgrade --url '{shown}'"
-                + ("" if state != "ahead" else " with a newer helpdesk_kit, or upgrade it")
             )
 
     def connect_error(self, exc: DBAPIError) -> ConfigurationError:
