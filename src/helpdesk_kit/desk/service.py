@@ -994,6 +994,9 @@ class Helpdesk:
         online = [a for a in agents if a.status is AgentStatus.ONLINE and a.max_concurrent > 0]
         if not online:
             return []
+        # Hold the candidates until this unit of work ends: a concurrent router waits here and
+        # then counts this one's assignment, so nobody goes above max_concurrent.
+        work.uow.agents.lock([a.id for a in online])
         counts = work.uow.tickets.open_counts(
             [a.id for a in online], statuses=self._active_statuses
         )
