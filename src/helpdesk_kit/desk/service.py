@@ -13,6 +13,7 @@ import attrs
 import pluggy
 
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
+from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.settings import DeskSettings
@@ -488,11 +489,50 @@ class Helpdesk:
         actor: Actor,
         participants: frozenset[str] = frozenset(),
     ) -> Ticket:
-        lc = self.lifecycle(lifecycle)
         if group is None and self.settings.default_group:
             group = self._group(work, self.settings.default_group)
-        ticket = Ticket(
+        ticket, created = self._new_ticket(
+            work,
+            customer,
             number=work.uow.tickets.next_number(),
+            subject=subject,
+            channel=channel,
+            priority=priority,
+            category=category,
+            tags=tags,
+            group=group,
+            lifecycle=lifecycle,
+            language=language,
+            custom_fields=custom_fields,
+            thread_key=thread_key,
+            actor=actor,
+            participants=participants,
+        )
+        return work.add_ticket(ticket, [created])
+
+    def _new_ticket(
+        self,
+        work: Work,
+        customer: Customer,
+        *,
+        number: int,
+        subject: str,
+        channel: str,
+        priority: Priority,
+        category: str | None,
+        tags: frozenset[str],
+        group: Group | None,
+        lifecycle: str,
+        language: str | None,
+        custom_fields: dict[str, Any],
+        thread_key: str | None,
+        actor: Actor,
+        participants: frozenset[str] = frozenset(),
+    ) -> tuple[Ticket, TicketEvent]:
+        """A new ticket and its ``ticket.created`` event, not stored yet (bulk intake stores many)."""
+        lc = self.lifecycle(lifecycle)
+        ticket = Ticket(
+            number=number,
             subject=subject,
             customer_id=customer.id,
             channel=channel,
@@ -525,7 +565,7 @@ class Helpdesk:
             category=category,
             tags=sorted(tags),
         )
-        return work.add_ticket(ticket, [created])
+        return ticket, created
 
     def reply(
         self,
@@ -971,6 +1011,20 @@ class Helpdesk:
         return retry_on_conflict(
             lambda: self._receive_once(message), attempts=8, retry_on=(AlreadyExists,)
         )
+
+    def import_messages(
+        self, messages: Iterable[InboundMessage], *, batch_size: int = 1000
+    ) -> ImportSummary:
+        """Take in many messages (a history import, a backlog) with set-based SQL.
+
+        Same outcome as calling :meth:`receive` for each in order — retried deliveries are
+        skipped, one customer per identity, replies join their tickets — but new
+        conversations are stored a batch at a time (one unit of work per batch). Streams:
+        only one batch is in memory.
+        """
+        from helpdesk_kit.desk.bulk import import_messages
+
+        return import_messages(self, messages, batch_size=batch_size)
 
     def _receive_once(self, inbound: InboundMessage) -> ReceiveResult:
         from helpdesk_kit.desk.intake import receive_into
