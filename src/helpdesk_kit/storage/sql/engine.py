@@ -89,7 +89,9 @@ def make_engine(url: str, *, synchronous: str = "full", **engine_options: Any) -
         engine = create_engine(parsed, **options)
     except (NoSuchModuleError, ImportError) as exc:
         backend = parsed.get_backend_name()
-        hint = " (install it with: pip install 'helpdesk_kit[pg]')" if backend == "postgresql" else ""
+        hint = ""
+        if backend == "postgresql":
+            hint = " (install it with: pip install 'helpdesk_kit[pg]')"
         raise ConfigurationError(
             f"the database driver for {shown!r} is not available: {exc}{hint}"
         ) from None

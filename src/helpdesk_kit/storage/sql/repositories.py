@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from sqlalchemy import (
     ColumnElement,
     bindparam,
@@ -20,13 +22,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
 from helpdesk_kit.storage.base import DEFAULT_LEASE, DueItem, Page, TicketFilter
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor
 from helpdesk_kit.storage.sql import rows as R
+from helpdesk_kit.storage.sql.engine import translate_error
 from helpdesk_kit.storage.sql.tables import (
+    UTCDateTime,
     agent_groups,
     agents,
     attachments,
@@ -111,9 +116,87 @@ def _micros_to_dt(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
 
 
+def _sqlite_dt(value: datetime | None) -> str | None:
+    """The text SQLAlchemy's SQLite DateTime stores: fixed-width, UTC, microseconds."""
+    if value is None:
+        return None
+    d = value.astimezone(UTC)
+    return (
+        f"{d.year:04d}-{d.month:02d}-{d.day:02d} "
+        f"{d.hour:02d}:{d.minute:02d}:{d.second:02d}.{d.microsecond:06d}"
+    )
+
+
+def _pg_dt(value: datetime | None) -> datetime | None:
+    return None if value is None else to_utc(value)
+
+
+def _sqlite_json(value: Any) -> str:
+    if not value:  # most tags, participants and custom fields are empty
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value)
+
+
+def _pg_json(value: Any) -> Any:
+    from psycopg.types.json import Jsonb
+
+    return Jsonb(value)
+
+
+_Plan = tuple[str, list[str], list[tuple[int, Callable[[Any], Any]]]]
+_FAST: dict[tuple[str, str], _Plan] = {}
+
+
+def _fast_plan(table: Any, dialect: str) -> _Plan:
+    """The driver-level INSERT for ``table``, its columns, and the encoders by position."""
+    key = (table.name, dialect)
+    plan = _FAST.get(key)
+    if plan is None:
+        mark = "%s" if dialect == "postgresql" else "?"
+        names = [c.name for c in table.c]
+        sql = (
+            f'INSERT INTO {table.name} ({", ".join(names)}) '
+            f'VALUES ({", ".join([mark] * len(names))})'
+        )
+        special: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, c in enumerate(table.c):
+            if isinstance(c.type, UTCDateTime):
+                special.append((i, _pg_dt if dialect == "postgresql" else _sqlite_dt))
+            elif c.name in _JSON_COLUMNS:
+                special.append((i, _pg_json if dialect == "postgresql" else _sqlite_json))
+        plan = _FAST[key] = (sql, names, special)
+    return plan
+
+
+_JSON_COLUMNS = frozenset(
+    {"tags", "attributes", "skills", "languages", "participants", "custom_fields", "data"}
+)
+
+
 class _Repo:
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
+
+    def _insert_many(self, table: Any, rows: Sequence[Mapping[str, Any]], what: str) -> None:
+        """Insert many rows with one driver ``executemany`` (the bulk-intake hot path).
+
+        Values are encoded here the way the column types would (UTC text or timestamptz,
+        JSON), skipping SQLAlchemy's per-row parameter processing.
+        """
+        if not rows:
+            return
+        sql, names, special = _fast_plan(table, self._uow.dialect)
+        params = []
+        for row in rows:
+            values = [row[name] for name in names]
+            for i, enc in special:
+                values[i] = enc(values[i])
+            params.append(tuple(values))
+        conn = self._uow.connection
+        try:
+            conn.exec_driver_sql(sql, params)
+        except DBAPIError as exc:
+            raise translate_error(exc, what) from exc
 
     def _insert(self, table: Any) -> Any:
         """``INSERT ... ON CONFLICT DO NOTHING RETURNING key``: no row back means a conflict.
@@ -186,9 +269,8 @@ class SqlCustomers(_Repo):
         if not new:
             return
         idents = [r for c in new for r in R.identity_rows(c)]
-        self._uow.execute(insert(customers), [R.customer_row(c) for c in new], what="customer")
-        if idents:
-            self._uow.execute(insert(customer_identities), idents, what="customer identity")
+        self._insert_many(customers, [R.customer_row(c) for c in new], "customer")
+        self._insert_many(customer_identities, idents, "customer identity")
 
     def get(self, customer_id: str) -> Customer:
         """The customer; ``NotFound`` if there is none."""
@@ -379,7 +461,8 @@ class SqlTickets(_Repo):
         uow = self._uow
         if uow.dialect == "postgresql":
             if count == 1:
-                numbers = [int(uow.execute(text("SELECT nextval('ticket_number_seq')")).scalar_one())]
+                nextval = text("SELECT nextval('ticket_number_seq')")
+                numbers = [int(uow.execute(nextval).scalar_one())]
             else:
                 q = text("SELECT nextval('ticket_number_seq') FROM generate_series(1, :n)")
                 numbers = sorted(int(n) for n in uow.execute(q, {"n": count}).scalars())
@@ -431,7 +514,7 @@ class SqlTickets(_Repo):
         """Store new tickets at once."""
         if not new:
             return
-        self._uow.execute(insert(tickets), [R.ticket_row(t) for t in new], what="ticket")
+        self._insert_many(tickets, [R.ticket_row(t) for t in new], "ticket")
         for t in new:
             self._uow.created_ticket(t.id)
         outside = [t.number for t in new if t.number not in self._uow.allocated]
@@ -484,7 +567,8 @@ class SqlTickets(_Repo):
         if f.status is not None:
             w.append(c.status.in_(f.status))
         if f.assignee_id is not None:
-            w.append(c.assignee_id.is_(None) if f.assignee_id == "" else c.assignee_id == f.assignee_id)
+            unassigned = f.assignee_id == ""
+            w.append(c.assignee_id.is_(None) if unassigned else c.assignee_id == f.assignee_id)
         if f.group_id is not None:
             w.append(c.group_id == f.group_id)
         if f.tag is not None:
@@ -637,10 +721,8 @@ class SqlMessages(_Repo):
         """Store new messages at once."""
         if not new:
             return
-        self._uow.execute(insert(messages), [R.message_row(m) for m in new], what="message")
-        files = [r for m in new for r in R.attachment_rows(m)]
-        if files:
-            self._uow.execute(insert(attachments), files, what="attachment")
+        self._insert_many(messages, [R.message_row(m) for m in new], "message")
+        self._insert_many(attachments, [r for m in new for r in R.attachment_rows(m)], "attachment")
 
     def get(self, message_id: str) -> Message:
         """The message; ``NotFound`` if there is none."""
@@ -720,9 +802,11 @@ class SqlEvents(_Repo):
         if ticket_id not in uow.locked:
             # Two transactions appending to one trail take turns on the ticket's row; the
             # next statement then sees the other's committed events (READ COMMITTED).
-            if uow.dialect == "postgresql":
-                if uow.execute(_LOCK_TICKET, {"id": ticket_id}).first() is None:
-                    raise NotFound("ticket", ticket_id)
+            if (
+                uow.dialect == "postgresql"
+                and uow.execute(_LOCK_TICKET, {"id": ticket_id}).first() is None
+            ):
+                raise NotFound("ticket", ticket_id)
             uow.locked.add(ticket_id)
         last = int(uow.execute(_MAX_SEQ, {"id": ticket_id}).scalar_one())
         uow.last_seq[ticket_id] = last
@@ -737,12 +821,13 @@ class SqlEvents(_Repo):
             seq = self._last_seq(event.ticket_id) + 1
             self._uow.last_seq[event.ticket_id] = seq
             stored.append(_with_seq(event, seq))
-        self._uow.execute(insert(events), [R.event_row(e) for e in stored], what="event")
+        self._insert_many(events, [R.event_row(e) for e in stored], "event")
         return stored
 
     def list_for_ticket(self, ticket_id: str) -> list[TicketEvent]:
         """A ticket's events in order."""
-        return [R.event_from_row(r) for r in self._uow.execute(_EVENTS_OF, {"id": ticket_id}).mappings()]
+        found = self._uow.execute(_EVENTS_OF, {"id": ticket_id}).mappings()
+        return [R.event_from_row(r) for r in found]
 
     def stream(self, *, after: str | None = None, limit: int = 1000) -> list[TicketEvent]:
         """Every event in id order."""
@@ -752,16 +837,16 @@ class SqlEvents(_Repo):
         return [R.event_from_row(r) for r in self._uow.execute(q).mappings()]
 
 
+_EVENT_FIELDS = tuple(f.name for f in attrs.fields(TicketEvent))
+
+
 def _with_seq(event: TicketEvent, seq: int) -> TicketEvent:
-    return TicketEvent(
-        ticket_id=event.ticket_id,
-        kind=event.kind,
-        at=event.at,
-        actor=event.actor,
-        data=event.data,
-        seq=seq,
-        id=event.id,
-    )
+    """``event`` numbered ``seq``; a copy without re-running the validators it passed."""
+    numbered = object.__new__(TicketEvent)
+    for name in _EVENT_FIELDS:
+        object.__setattr__(numbered, name, getattr(event, name))
+    object.__setattr__(numbered, "seq", seq)
+    return numbered
 
 
 class SqlFollowUps(_Repo):

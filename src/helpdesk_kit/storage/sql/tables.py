@@ -109,7 +109,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def JSONType() -> Any:  # noqa: N802 - reads like a type in the table definitions
+def JSONType() -> Any:
     """JSON; ``jsonb`` on PostgreSQL."""
     return JSON().with_variant(JSONB(), "postgresql")
 
