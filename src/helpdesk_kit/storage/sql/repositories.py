@@ -85,6 +85,15 @@ _OWNER_OF = select(customer_identities.c.customer_id).where(
     customer_identities.c.kind == bindparam("kind"),
     customer_identities.c.value == bindparam("value"),
 )
+_CUSTOMER_BY_IDENTITY = select(customers).where(
+    customers.c.id
+    == select(customer_identities.c.customer_id)
+    .where(
+        customer_identities.c.kind == bindparam("kind"),
+        customer_identities.c.value == bindparam("value"),
+    )
+    .scalar_subquery()
+)
 _TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("id"))
 _TICKET_BY_NUMBER = select(tickets).where(tickets.c.number == bindparam("number"))
 _MESSAGE_BY_EXTERNAL = select(messages).where(
@@ -210,8 +219,26 @@ class _Repo:
         return sqlite.insert(table).on_conflict_do_nothing().returning(key)
 
     def _inserted(self, table: Any, row: Mapping[str, Any], what: str) -> bool:
-        """Insert one row unless it conflicts; True when it was stored."""
-        return self._uow.execute(self._insert(table), row, what=what).first() is not None
+        """Insert one row unless it conflicts; True when it was stored.
+
+        ``INSERT ... ON CONFLICT DO NOTHING RETURNING key`` sent straight to the driver (the
+        same text on SQLite and PostgreSQL): no row back means a unique key was taken. A
+        conflict leaves the transaction usable (an error would abort it on PostgreSQL), and
+        a concurrent insert of the same key waits for the other transaction to finish.
+        """
+        sql, names, special = _fast_plan(table, self._uow.dialect)
+        key = next(iter(table.primary_key.columns)).name
+        values = [row[name] for name in names]
+        for i, enc in special:
+            values[i] = enc(values[i])
+        conn = self._uow.connection
+        try:
+            result = conn.exec_driver_sql(
+                f"{sql} ON CONFLICT DO NOTHING RETURNING {key}", tuple(values)
+            )
+            return result.first() is not None
+        except DBAPIError as exc:
+            raise translate_error(exc, what) from exc
 
 
 class SqlCustomers(_Repo):
@@ -304,8 +331,14 @@ class SqlCustomers(_Repo):
     def find_by_identity(self, kind: str, value: str) -> Customer | None:
         """The owner of the identity (normalized), or None."""
         ident = Identity(kind, value)
-        owner = self._uow.execute(_OWNER_OF, {"kind": ident.kind, "value": ident.value}).scalar()
-        return None if owner is None else self.get(owner)
+        row = (
+            self._uow.execute(_CUSTOMER_BY_IDENTITY, {"kind": ident.kind, "value": ident.value})
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return R.customer_from_row(row, self._identities(row["id"]))
 
     def find_by_identities(self, identities: Sequence[Identity]) -> dict[Identity, Customer]:
         """Owners of many identities in two queries."""
