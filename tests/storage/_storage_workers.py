@@ -24,8 +24,14 @@ def make_stream(threads: int, senders: int, seed: int = 7) -> list[dict[str, Any
         sender = f"customer{t % senders}@example.com"
         ids = [f"<t{t}m{k}@mail>" for k in range(3)]
         for k, ext in enumerate(ids):
-            msg = {"sender": sender, "external_id": ext, "refs": ids[:k], "thread": t,
-                   "subject": f"Thread {t}", "text": f"message {k} of thread {t}"}
+            msg = {
+                "sender": sender,
+                "external_id": ext,
+                "refs": ids[:k],
+                "thread": t,
+                "subject": f"Thread {t}",
+                "text": f"message {k} of thread {t}",
+            }
             stream.append(msg)
             if rnd.random() < 0.3:
                 stream.append(dict(msg))  # a retried delivery

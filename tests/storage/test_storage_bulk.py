@@ -88,10 +88,14 @@ def two_desks(storage_factory: Callable[[], Storage]) -> Callable[[], tuple[Help
 
 
 @pytest.mark.parametrize("backend", ["memory", "sqlite"])
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(stream=streams(), batch_size=st.integers(1, 8))
 def test_import_equals_receiving_one_by_one(
-    backend: str, two_desks: Callable[[], tuple[Helpdesk, Helpdesk]], stream: list[InboundMessage],
+    backend: str,
+    two_desks: Callable[[], tuple[Helpdesk, Helpdesk]],
+    stream: list[InboundMessage],
     batch_size: int,
 ) -> None:
     one, bulk = two_desks()
@@ -107,7 +111,9 @@ def test_import_equals_receiving_one_by_one(
 def test_import_on_postgresql_dedupes_against_stored(fresh_pg: str) -> None:
     with Helpdesk.from_url(fresh_pg, clock=FrozenClock(), load_entrypoints=False) as desk:
         msgs = [
-            InboundMessage("email", Identity("email", f"c{i % 3}@x.y"), f"t{i}", external_id=f"e{i}")
+            InboundMessage(
+                "email", Identity("email", f"c{i % 3}@x.y"), f"t{i}", external_id=f"e{i}"
+            )
             for i in range(50)
         ]
         first = desk.import_messages(msgs[:30], batch_size=7)

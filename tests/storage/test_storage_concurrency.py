@@ -38,9 +38,7 @@ def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def _ticket(storage: SqlStorage) -> Ticket:
     with storage.unit_of_work() as uow:
         c = uow.customers.add(Customer(name="c", identities=[("email", "c@x.y")]))
-        t = uow.tickets.add(
-            Ticket(1, "s", c.id, "email", "new", created_at=T0, updated_at=T0)
-        )
+        t = uow.tickets.add(Ticket(1, "s", c.id, "email", "new", created_at=T0, updated_at=T0))
         uow.commit()
     return t
 
@@ -88,7 +86,9 @@ def test_an_appender_waits_for_a_ticket_update_in_flight(sql_url: str) -> None:
                 import attrs
 
                 current = uow.tickets.get(ticket.id)
-                uow.tickets.update(attrs.evolve(current, status="open", version=2), expected_version=1)
+                uow.tickets.update(
+                    attrs.evolve(current, status="open", version=2), expected_version=1
+                )
                 uow.events.append([TicketEvent(ticket.id, "ticket.transitioned", T0)])
                 holding.set()
                 time.sleep(0.2)
@@ -219,9 +219,15 @@ def test_a_killed_intake_leaves_all_or_nothing(sql_url: str, tmp_path: Path) -> 
         from helpdesk_kit.tickets.model import Identity, InboundMessage
 
         again = desk.receive(
-            InboundMessage("email", Identity("email", "crash3@example.com"), "x", "crash 3",
-                           external_id="<crash3@mail>")
+            InboundMessage(
+                "email",
+                Identity("email", "crash3@example.com"),
+                "x",
+                "crash 3",
+                external_id="<crash3@mail>",
+            )
         )
-        assert again.created and again.ticket is not None
+        assert again.created
+        assert again.ticket is not None
         if sql_url.startswith("sqlite"):
             assert again.ticket.number == 1004  # the killed transaction's number came back

@@ -204,6 +204,7 @@ def test_my_open_tickets_and_customer_history_use_indexes(sql_url: str) -> None:
             "ix_tickets_customer_id_created_at": TicketFilter(customer_id=c.id),
         }
         for index, flt in cases.items():
+
             def run(flt: TicketFilter = flt) -> None:
                 with storage.unit_of_work() as uow:
                     uow.tickets.list(flt, newest_first=True)
@@ -229,13 +230,17 @@ def test_desk_round_trip_on_sql(sql_url: str) -> None:
         who = Identity("email", "wang@example.cn")
         first = desk.receive(InboundMessage("email", who, "hi", "Order", external_id="<1@x>"))
         again = desk.receive(InboundMessage("email", who, "hi", "Order", external_id="<1@x>"))
-        assert first.created and again.duplicate and again.ticket == first.ticket
-        assert first.ticket is not None and first.ticket.assignee_id == agent.id
+        assert first.created
+        assert again.duplicate
+        assert again.ticket == first.ticket
+        assert first.ticket is not None
+        assert first.ticket.assignee_id == agent.id
         clock.advance(minutes=5)
         reply = desk.receive(
             InboundMessage("email", who, "more", "Re", external_id="<2@x>", thread_refs=["<1@x>"])
         )
-        assert reply.ticket is not None and reply.ticket.id == first.ticket.id
+        assert reply.ticket is not None
+        assert reply.ticket.id == first.ticket.id
         other = desk.open_ticket(reply.customer or "", "Second", "text")
         desk.reply(first.ticket, "We are on it", author=agent)
         merged = desk.merge(other, first.ticket, actor=agent)
@@ -308,4 +313,3 @@ def test_postgres_text_limits(sql_url: str) -> None:
             assert uow.execute(text("SELECT 1")).scalar() == 1
     finally:
         storage.close()
-

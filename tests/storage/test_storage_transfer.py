@@ -25,22 +25,56 @@ def _busy_desk(storage: Storage) -> Helpdesk:
     desk = Helpdesk(storage=storage, clock=clock, load_entrypoints=False)
     desk.add_group("after-sales", description="售后")
     desk.add_group("pre-sales", routing="round_robin")
-    lin = desk.add_agent("Lin Yi", email="lin@shop.example", groups=["after-sales"],
-                         skills=["refund"], languages=["zh", "en"], status="online", max_concurrent=3)
+    lin = desk.add_agent(
+        "Lin Yi",
+        email="lin@shop.example",
+        groups=["after-sales"],
+        skills=["refund"],
+        languages=["zh", "en"],
+        status="online",
+        max_concurrent=3,
+    )
     desk.add_agent("Sam", groups=["pre-sales", "after-sales"], status="away", shift="night")
-    wang = desk.add_customer("王芳", email="wang@example.cn", phone="+86 138 0000 0000",
-                             tier="vip", tags=["repeat"], attributes={"orders": [1, 2], "note": "😀"})
+    wang = desk.add_customer(
+        "王芳",
+        email="wang@example.cn",
+        phone="+86 138 0000 0000",
+        tier="vip",
+        tags=["repeat"],
+        attributes={"orders": [1, 2], "note": "😀"},
+    )
     for n in range(7):
         clock.advance(minutes=7)
-        desk.receive(InboundMessage(
-            "email", Identity("email", f"c{n % 3}@example.com"), f"text {n} مرحبا", f"Subject {n}",
-            external_id=f"<m{n}@x>", attachments=[AttachmentMeta(f"{n}.png", "image/png", n)],
-        ))
+        desk.receive(
+            InboundMessage(
+                "email",
+                Identity("email", f"c{n % 3}@example.com"),
+                f"text {n} مرحبا",
+                f"Subject {n}",
+                external_id=f"<m{n}@x>",
+                attachments=[AttachmentMeta(f"{n}.png", "image/png", n)],
+            )
+        )
     clock.advance(minutes=3)
-    reply = desk.receive(InboundMessage("email", Identity("email", "c0@example.com"), "more",
-                                        "Re", external_id="<r@x>", thread_refs=["<m0@x>"]))
-    t = desk.open_ticket(wang, "Refund", "please", channel="chat", tags=["refund"],
-                         custom_fields={"order": "SO-1", "amount": "12.50"}, priority="high")
+    reply = desk.receive(
+        InboundMessage(
+            "email",
+            Identity("email", "c0@example.com"),
+            "more",
+            "Re",
+            external_id="<r@x>",
+            thread_refs=["<m0@x>"],
+        )
+    )
+    t = desk.open_ticket(
+        wang,
+        "Refund",
+        "please",
+        channel="chat",
+        tags=["refund"],
+        custom_fields={"order": "SO-1", "amount": "12.50"},
+        priority="high",
+    )
     desk.reply(t, "Done", author=lin, transition="pend")
     desk.add_note(t, "internal", author=lin)
     f = desk.add_followup(t, "call back", reason="check refund", actor=lin)
@@ -57,12 +91,15 @@ def _lines(storage: Storage) -> list[str]:
 
 
 @pytest.mark.parametrize("target", ["memory", "sqlite", "postgresql"])
-def test_round_trip_is_lossless(tmp_path: Path, target: str, request: pytest.FixtureRequest) -> None:
+def test_round_trip_is_lossless(
+    tmp_path: Path, target: str, request: pytest.FixtureRequest
+) -> None:
     source = SqlStorage(f"sqlite:///{tmp_path / 'source.db'}")
     _busy_desk(source)
     out = io.StringIO()
     counts = export_jsonl(source, out)
-    assert counts.counts["ticket"] == 8 and counts.counts["agent"] == 2
+    assert counts.counts["ticket"] == 8
+    assert counts.counts["agent"] == 2
     if target == "memory":
         dest: Storage = MemoryStorage()
     elif target == "sqlite":

@@ -67,13 +67,20 @@ def import_messages(
     for batch in chunked(messages, batch_size):
         for m in batch:
             if not isinstance(m, InboundMessage):
-                raise InvalidInput(f"import_messages() takes InboundMessages, got {type(m).__name__}")
-        done = retry_on_conflict(lambda b=batch: _one_batch(desk, b), retry_on=(AlreadyExists,))
+                raise InvalidInput(
+                    f"import_messages() takes InboundMessages, got {type(m).__name__}"
+                )
+        done = _retried(desk, batch)
         total.created += done.created
         total.joined += done.joined
         total.duplicates += done.duplicates
         total.ignored += done.ignored
     return total
+
+
+def _retried(desk: Helpdesk, batch: list[InboundMessage]) -> ImportSummary:
+    """One batch as one unit of work, again from the start when it lost a race."""
+    return retry_on_conflict(lambda: _one_batch(desk, batch), retry_on=(AlreadyExists,))
 
 
 def _one_batch(desk: Helpdesk, batch: list[InboundMessage]) -> ImportSummary:

@@ -529,7 +529,7 @@ class Helpdesk:
         actor: Actor,
         participants: frozenset[str] = frozenset(),
     ) -> tuple[Ticket, TicketEvent]:
-        """A new ticket and its ``ticket.created`` event, not stored yet (bulk intake stores many)."""
+        """A new ticket and its ``ticket.created`` event, not stored yet (bulk intake)."""
         lc = self.lifecycle(lifecycle)
         ticket = Ticket(
             number=number,

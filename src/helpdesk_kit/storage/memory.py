@@ -15,8 +15,8 @@ from typing import Any, Self
 
 import attrs
 
-from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
 from helpdesk_kit.clock import to_utc
+from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
 from helpdesk_kit.storage.base import (
     DEFAULT_LEASE,
     AgentRepository,

@@ -181,7 +181,9 @@ def _store(uow: UnitOfWork, kind: str, batch: list[Any]) -> None:
             uow.followups.add(f)
 
 
-def import_jsonl(storage: Storage, lines: Iterable[str], *, batch_size: int = _BATCH) -> TransferCounts:
+def import_jsonl(
+    storage: Storage, lines: Iterable[str], *, batch_size: int = _BATCH
+) -> TransferCounts:
     """Store the records of an export into ``storage`` (best into an empty one).
 
     Records are stored in batches of the same type, each batch in one unit of work; a record

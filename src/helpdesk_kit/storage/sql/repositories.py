@@ -164,8 +164,8 @@ def _fast_plan(table: Any, dialect: str) -> _Plan:
         mark = "%s" if dialect == "postgresql" else "?"
         names = [c.name for c in table.c]
         sql = (
-            f'INSERT INTO {table.name} ({", ".join(names)}) '
-            f'VALUES ({", ".join([mark] * len(names))})'
+            f"INSERT INTO {table.name} ({', '.join(names)}) "
+            f"VALUES ({', '.join([mark] * len(names))})"
         )
         special: list[tuple[int, Callable[[Any], Any]]] = []
         for i, c in enumerate(table.c):
@@ -245,8 +245,8 @@ class SqlCustomers(_Repo):
     """Customers and identities."""
 
     def _identities(self, customer_id: str) -> list[Identity]:
-        rows = self._uow.execute(_IDENTS_OF, {"id": customer_id}).all()
-        return [Identity(kind, value) for kind, value in rows]
+        rows: Sequence[Any] = self._uow.execute(_IDENTS_OF, {"id": customer_id}).all()
+        return [Identity(row[0], row[1]) for row in rows]
 
     def _load_many(self, ids: Sequence[str]) -> dict[str, Customer]:
         if not ids:
@@ -350,12 +350,11 @@ class SqlCustomers(_Repo):
             customer_identities.c.value,
             customer_identities.c.customer_id,
         ).where(tuple_(customer_identities.c.kind, customer_identities.c.value).in_(keys))
-        owners = {(k, v): cid for k, v, cid in self._uow.execute(q).all()}
+        found: Sequence[Any] = self._uow.execute(q).all()
+        owners = {(r[0], r[1]): r[2] for r in found}
         loaded = self._load_many(sorted(set(owners.values())))
         return {
-            i: loaded[owners[(i.kind, i.value)]]
-            for i in identities
-            if (i.kind, i.value) in owners
+            i: loaded[owners[(i.kind, i.value)]] for i in identities if (i.kind, i.value) in owners
         }
 
     def list(self, *, limit: int = 100, after: str | None = None) -> list[Customer]:
@@ -628,7 +627,7 @@ class SqlTickets(_Repo):
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
         if self._uow.dialect == "postgresql":
-            return tickets.c.tags.op("@>")(func.jsonb_build_array(tag))  # type: ignore[no-any-return]
+            return tickets.c.tags.op("@>")(func.jsonb_build_array(tag))
         each = func.json_each(tickets.c.tags).table_valued("value")
         return exists().select_from(each).where(each.c.value == tag)
 
@@ -691,8 +690,9 @@ class SqlTickets(_Repo):
             )
             .group_by(c.assignee_id)
         )
-        for agent_id, n in self._uow.execute(q).all():
-            counts[agent_id] = int(n)
+        found: Sequence[Any] = self._uow.execute(q).all()
+        for row in found:
+            counts[row[0]] = int(row[1])
         return counts
 
 
@@ -721,7 +721,7 @@ class SqlMessages(_Repo):
                 out.setdefault(r["message_id"], []).append(R.attachment_from_row(r))
         return out
 
-    def _from_rows(self, found: Sequence[Mapping[str, Any]]) -> list[Message]:
+    def _from_rows(self, found: Sequence[Mapping[Any, Any]]) -> list[Message]:
         with_files = [r["id"] for r in found if r["attachment_count"]]
         files = self._attachments(with_files)
         return [R.message_from_row(r, files.get(r["id"], ())) for r in found]
@@ -1032,4 +1032,3 @@ class SqlDue(_Repo):
         if not include_done:
             q = q.where(d.done_at.is_(None))
         return [R.due_from_row(r) for r in self._uow.execute(q).mappings()]
-

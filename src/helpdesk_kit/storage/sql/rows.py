@@ -76,7 +76,7 @@ def identity_rows(c: Customer) -> list[dict[str, Any]]:
     return rows
 
 
-def customer_from_row(row: Mapping[str, Any], identities: Sequence[Identity]) -> Customer:
+def customer_from_row(row: Mapping[Any, Any], identities: Sequence[Identity]) -> Customer:
     """A customer from its row and identities."""
     return Customer(
         name=row["name"],
@@ -106,7 +106,7 @@ def agent_row(a: Agent) -> dict[str, Any]:
     }
 
 
-def agent_from_row(row: Mapping[str, Any], groups: Sequence[str]) -> Agent:
+def agent_from_row(row: Mapping[Any, Any], groups: Sequence[str]) -> Agent:
     """An agent from its row and group ids."""
     return Agent(
         name=row["name"],
@@ -134,7 +134,7 @@ def group_row(g: Group) -> dict[str, Any]:
     }
 
 
-def group_from_row(row: Mapping[str, Any]) -> Group:
+def group_from_row(row: Mapping[Any, Any]) -> Group:
     """A group from its row."""
     return Group(
         name=row["name"],
@@ -180,7 +180,7 @@ def ticket_row(t: Ticket) -> dict[str, Any]:
     }
 
 
-def ticket_from_row(row: Mapping[str, Any]) -> Ticket:
+def ticket_from_row(row: Mapping[Any, Any]) -> Ticket:
     """A ticket from its row."""
     return Ticket(
         number=row["number"],
@@ -248,7 +248,7 @@ def attachment_rows(m: Message) -> list[dict[str, Any]]:
     ]
 
 
-def attachment_from_row(row: Mapping[str, Any]) -> AttachmentMeta:
+def attachment_from_row(row: Mapping[Any, Any]) -> AttachmentMeta:
     """An attachment's metadata from its row."""
     return AttachmentMeta(
         filename=row["filename"],
@@ -260,7 +260,7 @@ def attachment_from_row(row: Mapping[str, Any]) -> AttachmentMeta:
     )
 
 
-def message_from_row(row: Mapping[str, Any], attachments: Sequence[AttachmentMeta]) -> Message:
+def message_from_row(row: Mapping[Any, Any], attachments: Sequence[AttachmentMeta]) -> Message:
     """A message from its row and attachments."""
     return Message(
         ticket_id=row["ticket_id"],
@@ -293,7 +293,7 @@ def event_row(e: TicketEvent) -> dict[str, Any]:
     }
 
 
-def event_from_row(row: Mapping[str, Any]) -> TicketEvent:
+def event_from_row(row: Mapping[Any, Any]) -> TicketEvent:
     """An event from its row."""
     return TicketEvent(
         ticket_id=row["ticket_id"],
@@ -320,7 +320,7 @@ def followup_row(f: FollowUp) -> dict[str, Any]:
     }
 
 
-def followup_from_row(row: Mapping[str, Any]) -> FollowUp:
+def followup_from_row(row: Mapping[Any, Any]) -> FollowUp:
     """A follow-up from its row."""
     return FollowUp(
         ticket_id=row["ticket_id"],
@@ -334,7 +334,7 @@ def followup_from_row(row: Mapping[str, Any]) -> FollowUp:
     )
 
 
-def due_from_row(row: Mapping[str, Any]) -> DueItem:
+def due_from_row(row: Mapping[Any, Any]) -> DueItem:
     """A due item from its row."""
     return DueItem(
         kind=row["kind"],

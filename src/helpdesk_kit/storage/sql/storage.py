@@ -10,6 +10,16 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable
 from sqlalchemy.exc import DBAPIError
 
 from helpdesk_kit.errors import ConfigurationError, StorageError
+from helpdesk_kit.storage.base import (
+    AgentRepository,
+    CustomerRepository,
+    DueRepository,
+    EventRepository,
+    FollowUpRepository,
+    GroupRepository,
+    MessageRepository,
+    TicketRepository,
+)
 from helpdesk_kit.storage.sql.engine import make_engine, translate_error
 from helpdesk_kit.storage.sql.repositories import (
     SqlAgents,
@@ -40,14 +50,14 @@ class SqlUnitOfWork:
         self.last_seq: dict[str, int] = {}
         #: ticket numbers allocated in this transaction
         self.allocated: set[int] = set()
-        self.customers = SqlCustomers(self)
-        self.agents = SqlAgents(self)
-        self.groups = SqlGroups(self)
-        self.tickets = SqlTickets(self)
-        self.messages = SqlMessages(self)
-        self.events = SqlEvents(self)
-        self.followups = SqlFollowUps(self)
-        self.due = SqlDue(self)
+        self.customers: CustomerRepository = SqlCustomers(self)
+        self.agents: AgentRepository = SqlAgents(self)
+        self.groups: GroupRepository = SqlGroups(self)
+        self.tickets: TicketRepository = SqlTickets(self)
+        self.messages: MessageRepository = SqlMessages(self)
+        self.events: EventRepository = SqlEvents(self)
+        self.followups: FollowUpRepository = SqlFollowUps(self)
+        self.due: DueRepository = SqlDue(self)
 
     # -- plumbing for the repositories
 
@@ -75,7 +85,7 @@ class SqlUnitOfWork:
         """Run a statement in this unit's transaction; driver errors become ours."""
         conn = self.connection
         try:
-            return conn.execute(statement, params)  # type: ignore[arg-type]
+            return conn.execute(statement, params)
         except DBAPIError as exc:
             raise translate_error(exc, what) from exc
 

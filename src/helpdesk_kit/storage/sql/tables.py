@@ -102,11 +102,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         """Return an aware UTC datetime."""
         if value is None:
             return None
-        if not isinstance(value, datetime):  # a raw string from a textual query on SQLite
-            value = datetime.fromisoformat(str(value))
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        found: datetime = (
+            value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        )
+        if found.tzinfo is None:
+            return found.replace(tzinfo=UTC)
+        return found.astimezone(UTC)
 
 
 def JSONType() -> Any:
