@@ -313,3 +313,24 @@ def test_postgres_text_limits(sql_url: str) -> None:
             assert uow.execute(text("SELECT 1")).scalar() == 1
     finally:
         storage.close()
+
+
+def test_a_hook_can_read_through_the_desk_mid_command(sql_url: str) -> None:
+    """A route_ticket hook reading the desk shares the command's transaction: no waiting."""
+    from helpdesk_kit.plugins import hookimpl
+
+    seen: list[str] = []
+
+    class Router:
+        @hookimpl
+        def route_ticket(self, desk: Any, ticket: Any, candidates: Any) -> str | None:
+            current = desk.get_ticket(ticket.id)  # not committed yet: visible to a nested unit
+            seen.append(current.subject)
+            return str(candidates[-1].id)
+
+    with Helpdesk.from_url(sql_url, plugins=[Router()], load_entrypoints=False) as desk:
+        desk.add_agent("A", status="online")
+        b = desk.add_agent("B", status="online")
+        t = desk.open_ticket(desk.add_customer("c", email="c@x.y"), "Hook", "text")
+    assert seen == ["Hook"]
+    assert t.assignee_id == b.id

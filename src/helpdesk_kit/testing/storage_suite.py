@@ -65,6 +65,7 @@ __all__ = [
     "test_messages_bulk_and_existing_ids",
     "test_messages_external_id_is_unique_per_channel",
     "test_messages_list_move_and_thread_lookup",
+    "test_nested_unit_of_work_sees_the_outer_one",
     "test_text_round_trips_or_is_rejected",
     "test_ticket_filter_matches_reference",
     "test_ticket_pages_walk_every_match",
@@ -147,6 +148,28 @@ def test_unit_of_work_commit_and_rollback(storage: Storage) -> None:
         assert uow.customers.find_by_identity("email", "c4@example.com") is not None
         assert uow.customers.find_by_identity("email", "c5@example.com") is None
         uow.rollback()  # harmless when nothing changed
+
+
+def test_nested_unit_of_work_sees_the_outer_one(storage: Storage) -> None:
+    """A unit of work opened inside another (a hook reading mid-command) sees its changes."""
+    outer_customer, inner_customer, dropped = _customer(1), _customer(2), _customer(3)
+    with storage.unit_of_work() as outer:
+        outer.customers.add(outer_customer)
+        with storage.unit_of_work() as inner:
+            assert inner.customers.get(outer_customer.id) == outer_customer
+            inner.customers.add(inner_customer)
+            inner.commit()
+        with storage.unit_of_work() as inner:
+            inner.customers.add(dropped)  # not committed: rolled back alone
+        assert outer.customers.get(inner_customer.id) == inner_customer
+        with pytest.raises(NotFound):
+            outer.customers.get(dropped.id)
+        outer.commit()
+    with storage.unit_of_work() as uow:
+        assert uow.customers.get(outer_customer.id) == outer_customer
+        assert uow.customers.get(inner_customer.id) == inner_customer
+        with pytest.raises(NotFound):
+            uow.customers.get(dropped.id)
 
 
 # --------------------------------------------------------------------- customers

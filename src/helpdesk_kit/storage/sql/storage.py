@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, CursorResult, Engine, Executable
+from sqlalchemy import Connection, CursorResult, Engine, Executable, NestedTransaction
 from sqlalchemy.exc import DBAPIError
 
 from helpdesk_kit.errors import ConfigurationError, StorageError
@@ -37,13 +38,22 @@ __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
 
 class SqlUnitOfWork:
-    """A unit of work on :class:`SqlStorage`: one database transaction."""
+    """A unit of work on :class:`SqlStorage`: one database transaction.
+
+    A unit of work opened while another one of the same storage is open in the same thread
+    (a plugin hook reading through the desk in the middle of a command) shares its
+    connection and transaction through a savepoint: it sees the outer one's changes, its
+    ``rollback`` undoes only its own, and what it commits lasts when the outer one commits.
+    (Its own connection would wait for the outer one's locks for ever.)
+    """
 
     def __init__(self, storage: SqlStorage) -> None:
         self.storage = storage
         self.dialect = storage.dialect
         self._conn: Connection | None = None
         self._in_tx = False
+        self._outer: SqlUnitOfWork | None = None
+        self._savepoint: NestedTransaction | None = None
         #: tickets whose row this transaction holds (created, updated or locked)
         self.locked: set[str] = set()
         #: the last event seq this transaction knows for a locked ticket
@@ -69,7 +79,11 @@ class SqlUnitOfWork:
             raise StorageError("a SQL unit of work is used outside its 'with' block")
         if not self._in_tx:
             try:
-                conn.begin()
+                if self._outer is not None:
+                    self._outer.connection  # noqa: B018 - the outer transaction must be open
+                    self._savepoint = conn.begin_nested()
+                else:
+                    conn.begin()
             except DBAPIError as exc:
                 raise translate_error(exc, "transaction") from exc
             self._in_tx = True
@@ -102,10 +116,23 @@ class SqlUnitOfWork:
     # -- the UnitOfWork protocol
 
     def __enter__(self) -> Self:
-        try:
-            self._conn = self.storage.engine.connect()
-        except DBAPIError as exc:
-            raise self.storage.connect_error(exc) from exc
+        stack = self.storage._open_units()
+        if stack:
+            outer = stack[-1]
+            self._outer = outer
+            self._conn = outer._conn
+            # one transaction, one view of which rows it holds and which numbers it took
+            self.locked, self.last_seq, self.allocated = (
+                outer.locked,
+                outer.last_seq,
+                outer.allocated,
+            )
+        else:
+            try:
+                self._conn = self.storage.engine.connect()
+            except DBAPIError as exc:
+                raise self.storage.connect_error(exc) from exc
+        stack.append(self)
         return self
 
     def __exit__(
@@ -118,13 +145,25 @@ class SqlUnitOfWork:
             if self._in_tx:
                 self.rollback()
         finally:
-            if self._conn is not None:
+            stack = self.storage._open_units()
+            if stack and stack[-1] is self:
+                stack.pop()
+            if self._conn is not None and self._outer is None:
                 self._conn.close()
-                self._conn = None
+            self._conn = None
 
     def commit(self) -> None:
         """Commit the transaction; later changes start a new one."""
         if self._conn is None or not self._in_tx:
+            return
+        if self._savepoint is not None:
+            try:
+                self._savepoint.commit()
+            except DBAPIError as exc:
+                raise translate_error(exc, "transaction") from exc
+            finally:
+                self._savepoint = None
+                self._in_tx = False
             return
         try:
             self._conn.commit()
@@ -140,8 +179,14 @@ class SqlUnitOfWork:
         if self._conn is None or not self._in_tx:
             return
         self._in_tx = False
+        # After a rollback (to a savepoint too) cached sequence numbers and row locks taken
+        # since may be gone: forget them, the next use asks the database again.
         self._forget()
         try:
+            if self._savepoint is not None:
+                savepoint, self._savepoint = self._savepoint, None
+                savepoint.rollback()
+                return
             self._conn.rollback()
         except DBAPIError as exc:  # the connection died: nothing was committed anyway
             raise translate_error(exc, "transaction") from exc
@@ -172,6 +217,7 @@ class SqlStorage:
         self.dialect: str = self.engine.dialect.name
         self.name = self.dialect
         self.first_ticket_number = first_ticket_number
+        self._local = threading.local()
         try:
             self._prepare(migrate, check_schema)
         except BaseException:
@@ -219,6 +265,13 @@ class SqlStorage:
     def unit_of_work(self) -> SqlUnitOfWork:
         """Start a unit of work."""
         return SqlUnitOfWork(self)
+
+    def _open_units(self) -> list[SqlUnitOfWork]:
+        """The units of work open in this thread, outermost first."""
+        stack: list[SqlUnitOfWork] | None = getattr(self._local, "stack", None)
+        if stack is None:
+            stack = self._local.stack = []
+        return stack
 
     def close(self) -> None:
         """Close every pooled connection."""
