@@ -28,6 +28,7 @@ from helpdesk_kit.storage.urls import redact_url
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
+    "CONNECT_TIMEOUT_S",
     "SYNCHRONOUS_MODES",
     "make_engine",
     "parse_url",
@@ -37,6 +38,8 @@ __all__ = [
 
 #: How long a SQLite writer waits for another one before giving up.
 BUSY_TIMEOUT_MS = 30_000
+#: How long connecting to a PostgreSQL server may take (unless the URL says otherwise).
+CONNECT_TIMEOUT_S = 10
 SYNCHRONOUS_MODES = ("off", "normal", "full", "extra")
 _DRIVERS = {"sqlite": "the Python standard library's sqlite3", "postgresql": "psycopg"}
 
@@ -85,6 +88,11 @@ def make_engine(url: str, *, synchronous: str = "full", **engine_options: Any) -
             options.setdefault("poolclass", StaticPool)
     else:
         options.setdefault("pool_pre_ping", True)
+        if "connect_timeout" not in parsed.query:
+            # an unreachable server is an error after a while, not a hang
+            connect_args = dict(options.pop("connect_args", {}))
+            connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+            options["connect_args"] = connect_args
     try:
         engine = create_engine(parsed, **options)
     except (NoSuchModuleError, ImportError) as exc:

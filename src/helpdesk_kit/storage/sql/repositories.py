@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -129,6 +130,12 @@ def _sqlite_dt(value: datetime | None) -> str | None:
     """The text SQLAlchemy's SQLite DateTime stores: fixed-width, UTC, microseconds."""
     if value is None:
         return None
+    return _sqlite_dt_text(value)
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_dt_text(value: datetime) -> str:
+    # A batch's rows mostly share one instant (the command's ``now``): format it once.
     d = value.astimezone(UTC)
     return (
         f"{d.year:04d}-{d.month:02d}-{d.day:02d} "
