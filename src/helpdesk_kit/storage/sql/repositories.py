@@ -213,6 +213,7 @@ class _Repo:
             conn.exec_driver_sql(sql, params)
         except DBAPIError as exc:
             raise translate_error(exc, what) from exc
+        self._uow.storage.note_bulk_rows(len(params))
 
     def _insert(self, table: Any) -> Any:
         """``INSERT ... ON CONFLICT DO NOTHING RETURNING key``: no row back means a conflict.
