@@ -31,7 +31,9 @@ def main(target_url: str | None = None) -> None:
             )
             first = desk.receive(mail)
             again = desk.receive(mail)  # the mail server delivered it twice
-            assert first.created and again.duplicate and again.ticket == first.ticket
+            assert first.created
+            assert again.duplicate
+            assert again.ticket == first.ticket
             page = desk.list_tickets(status=["new", "open"], limit=10)
             print(f"{len(page.items)} open ticket(s); first is {page.items[0].ref}")
 
