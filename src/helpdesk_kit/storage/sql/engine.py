@@ -33,6 +33,7 @@ __all__ = [
     "make_engine",
     "parse_url",
     "sqlstate",
+    "translate_driver_error",
     "translate_error",
 ]
 
@@ -139,6 +140,15 @@ def sqlstate(exc: DBAPIError) -> str:
 
 
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<cols>.*)")
+
+
+def translate_driver_error(
+    orig: Exception, base: type[Exception], what: str = "record"
+) -> HelpdeskError:
+    """Our exception for an error the DBAPI driver raised directly (the raw hot paths)."""
+    wrapped = DBAPIError.instance(None, None, orig, base)
+    assert isinstance(wrapped, DBAPIError)
+    return translate_error(wrapped, what)
 
 
 def translate_error(exc: DBAPIError, what: str = "record") -> HelpdeskError:

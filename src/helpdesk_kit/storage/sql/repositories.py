@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     bindparam,
     delete,
@@ -23,14 +24,12 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 
 from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
 from helpdesk_kit.storage.base import DEFAULT_LEASE, DueItem, Page, TicketFilter
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor
 from helpdesk_kit.storage.sql import rows as R
-from helpdesk_kit.storage.sql.engine import translate_error
 from helpdesk_kit.storage.sql.tables import (
     UTCDateTime,
     agent_groups,
@@ -76,50 +75,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _COUNTER = "ticket_number"
 
 # Statements built once; executions reuse SQLAlchemy's compiled cache.
-_CUSTOMER_BY_ID = select(customers).where(customers.c.id == bindparam("id"))
-_IDENTS_OF = (
-    select(customer_identities.c.kind, customer_identities.c.value)
-    .where(customer_identities.c.customer_id == bindparam("id"))
-    .order_by(customer_identities.c.position)
-)
 _OWNER_OF = select(customer_identities.c.customer_id).where(
     customer_identities.c.kind == bindparam("kind"),
     customer_identities.c.value == bindparam("value"),
 )
-_CUSTOMER_BY_IDENTITY = select(customers).where(
-    customers.c.id
-    == select(customer_identities.c.customer_id)
-    .where(
-        customer_identities.c.kind == bindparam("kind"),
-        customer_identities.c.value == bindparam("value"),
-    )
-    .scalar_subquery()
-)
-_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("id"))
-_TICKET_BY_NUMBER = select(tickets).where(tickets.c.number == bindparam("number"))
-_MESSAGE_BY_EXTERNAL = select(messages).where(
-    messages.c.channel == bindparam("channel"), messages.c.external_id == bindparam("external_id")
-)
 _EVENTS_OF = select(events).where(events.c.ticket_id == bindparam("id")).order_by(events.c.seq)
-_MAX_SEQ = select(func.coalesce(func.max(events.c.seq), 0)).where(
-    events.c.ticket_id == bindparam("id")
-)
-_LOCK_TICKET = select(tickets.c.id).where(tickets.c.id == bindparam("id")).with_for_update()
-_UPDATE_TICKET = (
-    update(tickets)
-    .where(
-        tickets.c.id == bindparam("b_id"),
-        tickets.c.version == bindparam("b_expected"),
-        tickets.c.number == bindparam("b_number"),
-    )
-    .values({c.name: bindparam(c.name) for c in tickets.c if c.name not in ("id", "number")})
-)
-_NEXT_COUNTER = (
-    update(counters)
-    .where(counters.c.name == _COUNTER)
-    .values(value=counters.c.value + bindparam("n"))
-    .returning(counters.c.value)
-)
 
 
 def _micros_to_dt(micros: int) -> datetime:
@@ -168,7 +128,7 @@ def _fast_plan(table: Any, dialect: str) -> _Plan:
     key = (table.name, dialect)
     plan = _FAST.get(key)
     if plan is None:
-        mark = "%s" if dialect == "postgresql" else "?"
+        mark = "?"  # SqlUnitOfWork.run turns it into the driver's style
         names = [c.name for c in table.c]
         sql = (
             f"INSERT INTO {table.name} ({', '.join(names)}) "
@@ -184,9 +144,102 @@ def _fast_plan(table: Any, dialect: str) -> _Plan:
     return plan
 
 
+_Decoders = tuple[list[str], list[tuple[int, Callable[[Any], Any]]]]
+_DECODE: dict[tuple[str, str], _Decoders] = {}
+
+
+@functools.lru_cache(maxsize=256)
+def _sqlite_dt_parse(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _sqlite_dt_in(value: Any) -> datetime | None:
+    return None if value is None else _sqlite_dt_parse(value)
+
+
+def _pg_dt_in(value: Any) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)
+
+
+def _sqlite_json_in(value: Any) -> Any:
+    if value == "[]":
+        return []
+    if value == "{}":
+        return {}
+    return json.loads(value)
+
+
+def _decoders(table: Any, dialect: str) -> _Decoders:
+    """Column names of ``table`` and how to turn driver values into Python ones, by position."""
+    key = (table.name, dialect)
+    found = _DECODE.get(key)
+    if found is None:
+        special: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, c in enumerate(table.c):
+            if isinstance(c.type, UTCDateTime):
+                special.append((i, _pg_dt_in if dialect == "postgresql" else _sqlite_dt_in))
+            elif c.name in _JSON_COLUMNS and dialect != "postgresql":
+                special.append((i, _sqlite_json_in))
+            elif isinstance(c.type, Boolean) and dialect != "postgresql":
+                special.append((i, bool))
+        found = _DECODE[key] = ([c.name for c in table.c], special)
+    return found
+
+
+def _decode(table: Any, dialect: str, row: Sequence[Any]) -> dict[str, Any]:
+    """A driver row (the table's columns first, in order) as a name -> value mapping."""
+    names, special = _decoders(table, dialect)
+    values = list(row[: len(names)])
+    for i, dec in special:
+        values[i] = dec(values[i])
+    return dict(zip(names, values, strict=True))
+
+
+def _columns(table: Any, alias: str | None = None) -> str:
+    """``t.a, t.b, ...``: every column of ``table`` in order, for driver-level SELECTs."""
+    prefix = alias or table.name
+    return ", ".join(f"{prefix}.{c.name}" for c in table.c)
+
+
 _JSON_COLUMNS = frozenset(
     {"tags", "attributes", "skills", "languages", "participants", "custom_fields", "data"}
 )
+
+
+# Driver-level statements of the hot paths (``?`` placeholders; see SqlUnitOfWork.run).
+_SQL_CUSTOMER = (
+    f"SELECT {_columns(customers, 'c')}, i.kind, i.value FROM customers c "
+    "LEFT JOIN customer_identities i ON i.customer_id = c.id WHERE c.id = ? ORDER BY i.position"
+)
+_SQL_CUSTOMER_BY_IDENTITY = (
+    f"SELECT {_columns(customers, 'c')}, i.kind, i.value FROM customer_identities w "
+    "JOIN customers c ON c.id = w.customer_id "
+    "JOIN customer_identities i ON i.customer_id = c.id "
+    "WHERE w.kind = ? AND w.value = ? ORDER BY i.position"
+)
+_SQL_TICKET_BY_ID = f"SELECT {_columns(tickets)} FROM tickets WHERE id = ?"
+_SQL_TICKET_BY_NUMBER = f"SELECT {_columns(tickets)} FROM tickets WHERE number = ?"
+_UPDATE_NAMES = [c.name for c in tickets.c if c.name not in ("id", "number")]
+_SQL_UPDATE_TICKET = (
+    "UPDATE tickets SET "
+    + ", ".join(f"{n} = ?" for n in _UPDATE_NAMES)
+    + " WHERE id = ? AND version = ? AND number = ?"
+)
+_SQL_AGENTS = f"SELECT {_columns(agents)} FROM agents ORDER BY name, id"
+_SQL_AGENTS_OF_GROUP = (
+    f"SELECT {_columns(agents)} FROM agents WHERE EXISTS (SELECT 1 FROM agent_groups g "
+    "WHERE g.agent_id = agents.id AND g.group_id = ?) ORDER BY name, id"
+)
+_SQL_MESSAGE_BY_EXTERNAL = (
+    f"SELECT {_columns(messages)} FROM messages WHERE channel = ? AND external_id = ?"
+)
+
+
+def _update_encoders(dialect: str) -> list[tuple[int, Callable[[Any], Any]]]:
+    """Encoders for the SET values of ``_SQL_UPDATE_TICKET``, by position."""
+    _, names, special = _fast_plan(tickets, dialect)
+    by_name = {names[i]: enc for i, enc in special}
+    return [(i, by_name[n]) for i, n in enumerate(_UPDATE_NAMES) if n in by_name]
 
 
 class _Repo:
@@ -208,11 +261,7 @@ class _Repo:
             for i, enc in special:
                 values[i] = enc(values[i])
             params.append(tuple(values))
-        conn = self._uow.connection
-        try:
-            conn.exec_driver_sql(sql, params)
-        except DBAPIError as exc:
-            raise translate_error(exc, what) from exc
+        self._uow.run_many(sql, params, what=what)
         self._uow.storage.note_bulk_rows(len(params))
 
     def _insert(self, table: Any) -> Any:
@@ -239,22 +288,12 @@ class _Repo:
         values = [row[name] for name in names]
         for i, enc in special:
             values[i] = enc(values[i])
-        conn = self._uow.connection
-        try:
-            result = conn.exec_driver_sql(
-                f"{sql} ON CONFLICT DO NOTHING RETURNING {key}", tuple(values)
-            )
-            return result.first() is not None
-        except DBAPIError as exc:
-            raise translate_error(exc, what) from exc
+        cur = self._uow.run(f"{sql} ON CONFLICT DO NOTHING RETURNING {key}", values, what=what)
+        return cur.fetchone() is not None
 
 
 class SqlCustomers(_Repo):
     """Customers and identities."""
-
-    def _identities(self, customer_id: str) -> list[Identity]:
-        rows: Sequence[Any] = self._uow.execute(_IDENTS_OF, {"id": customer_id}).all()
-        return [Identity(row[0], row[1]) for row in rows]
 
     def _load_many(self, ids: Sequence[str]) -> dict[str, Customer]:
         if not ids:
@@ -307,12 +346,22 @@ class SqlCustomers(_Repo):
         self._insert_many(customers, [R.customer_row(c) for c in new], "customer")
         self._insert_many(customer_identities, idents, "customer identity")
 
+    def _one(self, sql: str, params: Sequence[Any]) -> Customer | None:
+        """A customer from a driver query yielding its columns plus (kind, value) per identity."""
+        found = self._uow.run(sql, params).fetchall()
+        if not found:
+            return None
+        n = len(customers.c)
+        row = _decode(customers, self._uow.dialect, found[0])
+        idents = [Identity(r[n], r[n + 1]) for r in found if r[n] is not None]
+        return R.customer_from_row(row, idents)
+
     def get(self, customer_id: str) -> Customer:
         """The customer; ``NotFound`` if there is none."""
-        row = self._uow.execute(_CUSTOMER_BY_ID, {"id": customer_id}).mappings().first()
-        if row is None:
+        found = self._one(_SQL_CUSTOMER, (customer_id,))
+        if found is None:
             raise NotFound("customer", customer_id)
-        return R.customer_from_row(row, self._identities(customer_id))
+        return found
 
     def update(self, customer: Customer) -> Customer:
         """Replace the stored customer and its identities."""
@@ -339,14 +388,7 @@ class SqlCustomers(_Repo):
     def find_by_identity(self, kind: str, value: str) -> Customer | None:
         """The owner of the identity (normalized), or None."""
         ident = Identity(kind, value)
-        row = (
-            self._uow.execute(_CUSTOMER_BY_IDENTITY, {"kind": ident.kind, "value": ident.value})
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return None
-        return R.customer_from_row(row, self._identities(row["id"]))
+        return self._one(_SQL_CUSTOMER_BY_IDENTITY, (ident.kind, ident.value))
 
     def find_by_identities(self, identities: Sequence[Identity]) -> dict[Identity, Customer]:
         """Owners of many identities in two queries."""
@@ -422,14 +464,11 @@ class SqlAgents(_Repo):
 
     def list(self, *, group_id: str | None = None) -> list[Agent]:
         """All agents (of one group), ordered by name then id."""
-        q = select(agents).order_by(agents.c.name, agents.c.id)
-        if group_id is not None:
-            q = q.where(
-                exists().where(
-                    agent_groups.c.agent_id == agents.c.id, agent_groups.c.group_id == group_id
-                )
-            )
-        found = list(self._uow.execute(q).mappings())
+        if group_id is None:
+            rows = self._uow.run(_SQL_AGENTS).fetchall()
+        else:
+            rows = self._uow.run(_SQL_AGENTS_OF_GROUP, (group_id,)).fetchall()
+        found = [_decode(agents, self._uow.dialect, r) for r in rows]
         memberships = self._groups_of([r["id"] for r in found])
         return [R.agent_from_row(r, memberships[r["id"]]) for r in found]
 
@@ -501,13 +540,18 @@ class SqlTickets(_Repo):
         uow = self._uow
         if uow.dialect == "postgresql":
             if count == 1:
-                nextval = text("SELECT nextval('ticket_number_seq')")
-                numbers = [int(uow.execute(nextval).scalar_one())]
+                numbers = [int(uow.run("SELECT nextval('ticket_number_seq')").fetchone()[0])]
             else:
-                q = text("SELECT nextval('ticket_number_seq') FROM generate_series(1, :n)")
-                numbers = sorted(int(n) for n in uow.execute(q, {"n": count}).scalars())
+                cur = uow.run(
+                    "SELECT nextval('ticket_number_seq') FROM generate_series(1, ?)", (count,)
+                )
+                numbers = sorted(int(r[0]) for r in cur.fetchall())
         else:
-            last = uow.execute(_NEXT_COUNTER, {"n": count}).scalar()
+            got = uow.run(
+                "UPDATE counters SET value = value + ? WHERE name = ? RETURNING value",
+                (count, _COUNTER),
+            ).fetchone()
+            last = None if got is None else got[0]
             if last is None:
                 first = uow.storage.first_ticket_number
                 uow.execute(insert(counters), {"name": _COUNTER, "value": first + count})
@@ -563,17 +607,17 @@ class SqlTickets(_Repo):
 
     def get(self, ticket_id: str) -> Ticket:
         """The ticket; ``NotFound`` if there is none."""
-        row = self._uow.execute(_TICKET_BY_ID, {"id": ticket_id}).mappings().first()
+        row = self._uow.run(_SQL_TICKET_BY_ID, (ticket_id,)).fetchone()
         if row is None:
             raise NotFound("ticket", ticket_id)
-        return R.ticket_from_row(row)
+        return R.ticket_from_row(_decode(tickets, self._uow.dialect, row))
 
     def get_by_number(self, number: int) -> Ticket:
         """The ticket with that number."""
-        row = self._uow.execute(_TICKET_BY_NUMBER, {"number": number}).mappings().first()
+        row = self._uow.run(_SQL_TICKET_BY_NUMBER, (number,)).fetchone()
         if row is None:
             raise NotFound("ticket", f"#{number}")
-        return R.ticket_from_row(row)
+        return R.ticket_from_row(_decode(tickets, self._uow.dialect, row))
 
     def update(self, ticket: Ticket, *, expected_version: int) -> Ticket:
         """``UPDATE ... WHERE id = ? AND version = ?``; no row means someone else won."""
@@ -582,22 +626,22 @@ class SqlTickets(_Repo):
                 f"ticket {ticket.ref}: new version must be {expected_version + 1}, "
                 f"got {ticket.version}"
             )
-        params = R.ticket_row(ticket)
-        params["b_id"] = params.pop("id")
-        params["b_number"] = params.pop("number")
-        params["b_expected"] = expected_version
-        result = self._uow.execute(_UPDATE_TICKET, params, what=f"ticket {ticket.ref}")
-        if result.rowcount == 1:
+        row = R.ticket_row(ticket)
+        values = [row[name] for name in _UPDATE_NAMES]
+        for i, enc in _update_encoders(self._uow.dialect):
+            values[i] = enc(values[i])
+        values += [ticket.id, expected_version, ticket.number]
+        cur = self._uow.run(_SQL_UPDATE_TICKET, values, what=f"ticket {ticket.ref}")
+        if cur.rowcount == 1:
             self._uow.locked.add(ticket.id)
             return ticket
-        row = self._uow.execute(
-            select(tickets.c.version, tickets.c.number).where(tickets.c.id == ticket.id)
-        ).first()
-        if row is None:
+        stored = self._uow.run("SELECT version, number FROM tickets WHERE id = ?", (ticket.id,))
+        current = stored.fetchone()
+        if current is None:
             raise NotFound("ticket", ticket.id)
-        if row.version == expected_version:
-            raise InvalidInput(f"ticket #{row.number}: the number cannot change")
-        raise ConcurrencyConflict("ticket", ticket.ref, expected_version, row.version)
+        if current[0] == expected_version:
+            raise InvalidInput(f"ticket #{current[1]}: the number cannot change")
+        raise ConcurrencyConflict("ticket", ticket.ref, expected_version, current[0])
 
     def _where(self, f: TicketFilter) -> list[ColumnElement[bool]]:
         c = tickets.c
@@ -775,19 +819,15 @@ class SqlMessages(_Repo):
 
     def find_by_external_id(self, channel: str, external_id: str) -> Message | None:
         """The message with this channel id, or None."""
+        row: Mapping[Any, Any] | None
         if channel == "":
             q = select(messages).where(
                 messages.c.channel.is_(None), messages.c.external_id == external_id
             )
             row = self._uow.execute(q).mappings().first()
         else:
-            row = (
-                self._uow.execute(
-                    _MESSAGE_BY_EXTERNAL, {"channel": channel, "external_id": external_id}
-                )
-                .mappings()
-                .first()
-            )
+            raw = self._uow.run(_SQL_MESSAGE_BY_EXTERNAL, (channel, external_id)).fetchone()
+            row = None if raw is None else _decode(messages, self._uow.dialect, raw)
         return None if row is None else self._from_rows([row])[0]
 
     def existing_external_ids(self, channel: str, external_ids: Sequence[str]) -> set[str]:
@@ -845,11 +885,15 @@ class SqlEvents(_Repo):
             # next statement then sees the other's committed events (READ COMMITTED).
             if (
                 uow.dialect == "postgresql"
-                and uow.execute(_LOCK_TICKET, {"id": ticket_id}).first() is None
+                and uow.run("SELECT id FROM tickets WHERE id = ? FOR UPDATE", (ticket_id,))
+                .fetchone() is None
             ):
                 raise NotFound("ticket", ticket_id)
             uow.locked.add(ticket_id)
-        last = int(uow.execute(_MAX_SEQ, {"id": ticket_id}).scalar_one())
+        last = int(
+            uow.run("SELECT COALESCE(MAX(seq), 0) FROM events WHERE ticket_id = ?", (ticket_id,))
+            .fetchone()[0]
+        )
         uow.last_seq[ticket_id] = last
         return last
 
