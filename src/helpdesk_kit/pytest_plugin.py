@@ -5,8 +5,10 @@ Fixtures (none autouse, nothing imported until a fixture is used):
 - ``helpdesk_clock``: a :class:`~helpdesk_kit.clock.FrozenClock` at 2026-11-02 09:00 UTC
   (a Monday); change the start with ``@pytest.mark.helpdesk_clock(datetime(...))``.
 - ``helpdesk_storage``: the storage backend, ``memory`` unless parametrized indirectly
-  (``@pytest.mark.parametrize("helpdesk_storage", ["memory", "sqlite"], indirect=True)``)
-  or set with ``--helpdesk-storage=URL``.
+  (``@pytest.mark.parametrize("helpdesk_storage", ["memory", "sqlite", "postgresql"],
+  indirect=True)``) or set with ``--helpdesk-storage=URL``; empty for every test.
+- ``helpdesk_postgres_url``: a PostgreSQL schema of this session (skips without
+  ``HELPDESK_KIT_TEST_DATABASE_URL``).
 - ``helpdesk_plugins``: a list of plugins for the desk; override it to add yours.
 - ``helpdesk``: a :class:`~helpdesk_kit.desk.Helpdesk` on those, without entry-point plugins
   unless ``--helpdesk-entrypoints`` is given.
@@ -33,6 +35,7 @@ __all__ = [
     "helpdesk",
     "helpdesk_clock",
     "helpdesk_plugins",
+    "helpdesk_postgres_url",
     "helpdesk_storage",
     "make_agent",
     "make_customer",
@@ -73,7 +76,35 @@ def helpdesk_clock(request: pytest.FixtureRequest) -> FrozenClock:
     return FrozenClock(start)
 
 
-def _storage_for(spec: str, tmp_path_factory: pytest.TempPathFactory) -> Storage:
+_PG_ENV = "HELPDESK_KIT_TEST_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def helpdesk_postgres_url() -> Iterator[str]:
+    """A URL into a new PostgreSQL schema for this test session, migrated; dropped at the end.
+
+    The server comes from ``HELPDESK_KIT_TEST_DATABASE_URL``; without it the test is skipped.
+    The schema has a unique name, so sessions sharing one server never see each other.
+    """
+    base = os.environ.get(_PG_ENV, "")
+    if not base:
+        pytest.skip(
+            f"PostgreSQL tests need {_PG_ENV}, e.g. "
+            "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    from helpdesk_kit.storage.sql import SqlStorage
+    from helpdesk_kit.storage.sql.isolation import create_schema, drop_schema, new_schema_name
+
+    schema = new_schema_name()
+    url = create_schema(base, schema)
+    try:
+        SqlStorage(url, migrate=True).close()
+        yield url
+    finally:
+        drop_schema(base, schema)
+
+
+def _storage_for(spec: str, request: pytest.FixtureRequest) -> Storage:
     from helpdesk_kit.desk.service import BUILTIN_PLUGINS
     from helpdesk_kit.plugins import collect_named, create_plugin_manager
     from helpdesk_kit.storage.urls import open_storage
@@ -81,14 +112,15 @@ def _storage_for(spec: str, tmp_path_factory: pytest.TempPathFactory) -> Storage
     if spec == "memory":
         url = "memory://"
     elif spec == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('helpdesk') / 'helpdesk.db'}"
+        tmp = request.getfixturevalue("tmp_path_factory").mktemp("helpdesk")
+        url = f"sqlite:///{tmp / 'helpdesk.db'}"
     elif spec in ("postgresql", "postgres"):
-        url = os.environ.get("HELPDESK_KIT_TEST_DATABASE_URL", "")
-        if not url:
-            pytest.skip(
-                "PostgreSQL tests need HELPDESK_KIT_TEST_DATABASE_URL, e.g. "
-                "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-            )
+        from helpdesk_kit.storage.sql import SqlStorage
+        from helpdesk_kit.storage.sql.isolation import wipe
+
+        pg = SqlStorage(request.getfixturevalue("helpdesk_postgres_url"))
+        wipe(pg)  # every test starts on an empty desk
+        return pg
     else:
         url = spec
     pm = create_plugin_manager(builtins=BUILTIN_PLUGINS, load_entrypoints=True)
@@ -98,12 +130,16 @@ def _storage_for(spec: str, tmp_path_factory: pytest.TempPathFactory) -> Storage
 
 
 @pytest.fixture
-def helpdesk_storage(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Storage]:
-    """A fresh storage backend: ``memory`` unless parametrized or set on the command line."""
-    spec = getattr(request, "param", None) or request.config.getoption("--helpdesk-storage")
-    storage = _storage_for(spec or "memory", tmp_path_factory)
+def helpdesk_storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
+    """A fresh, empty storage backend: ``memory`` unless parametrized or set on the command line.
+
+    ``"sqlite"`` is a new file per test; ``"postgresql"`` is the session's schema (see
+    ``helpdesk_postgres_url``) emptied for the test; anything else is a storage URL.
+    """
+    spec = getattr(request, "param", None) or request.config.getoption(
+        "--helpdesk-storage", default=None
+    )
+    storage = _storage_for(spec or "memory", request)
     try:
         yield storage
     finally:

@@ -13,7 +13,12 @@ from helpdesk_kit.errors import HelpdeskError
 __all__ = ["main"]
 
 #: Modules that add sub-commands; each has ``add_parser(subparsers)``.
-COMMAND_MODULES = ("helpdesk_kit.cli.demo", "helpdesk_kit.cli.lifecycle")
+COMMAND_MODULES = (
+    "helpdesk_kit.cli.demo",
+    "helpdesk_kit.cli.lifecycle",
+    "helpdesk_kit.cli.db",
+    "helpdesk_kit.cli.transfer",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,22 +20,27 @@ ZONE = ZoneInfo("Asia/Shanghai")
 def add_parser(subparsers: Any) -> None:
     """Add ``demo``."""
     parser = subparsers.add_parser("demo", help="play a scripted day of a web shop's support")
-    parser.add_argument("--url", help="storage URL (default: in memory)")
+    parser.add_argument(
+        "--url", help="storage URL (default: a new SQLite file in a temporary folder)"
+    )
     parser.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     import sys
+    import tempfile
+    from pathlib import Path
 
     clock = FrozenClock(datetime(2026, 11, 26, 9, 0, tzinfo=ZONE))
     settings = DeskSettings(default_group="after-sales", timezone="Asia/Shanghai")
-    desk = (
-        Helpdesk.from_url(args.url, clock=clock, settings=settings)
-        if args.url
-        else Helpdesk(clock=clock, settings=settings)
-    )
-    with desk:
-        run_demo(desk, clock, sys.stdout)
+    if args.url:
+        with Helpdesk.from_url(args.url, clock=clock, settings=settings) as desk:
+            run_demo(desk, clock, sys.stdout)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="helpdesk-kit-demo-") as folder:
+        url = f"sqlite:///{Path(folder) / 'demo.db'}"
+        with Helpdesk.from_url(url, clock=clock, settings=settings) as desk:
+            run_demo(desk, clock, sys.stdout)
     return 0
 
 

@@ -13,6 +13,7 @@ import attrs
 import pluggy
 
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
+from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.settings import DeskSettings
@@ -530,11 +531,50 @@ class Helpdesk:
         actor: Actor,
         participants: frozenset[str] = frozenset(),
     ) -> Ticket:
-        lc = self.lifecycle(lifecycle)
         if group is None and self.settings.default_group:
             group = self._group(work, self.settings.default_group)
-        ticket = Ticket(
+        ticket, created = self._new_ticket(
+            work,
+            customer,
             number=work.uow.tickets.next_number(),
+            subject=subject,
+            channel=channel,
+            priority=priority,
+            category=category,
+            tags=tags,
+            group=group,
+            lifecycle=lifecycle,
+            language=language,
+            custom_fields=custom_fields,
+            thread_key=thread_key,
+            actor=actor,
+            participants=participants,
+        )
+        return work.add_ticket(ticket, [created])
+
+    def _new_ticket(
+        self,
+        work: Work,
+        customer: Customer,
+        *,
+        number: int,
+        subject: str,
+        channel: str,
+        priority: Priority,
+        category: str | None,
+        tags: frozenset[str],
+        group: Group | None,
+        lifecycle: str,
+        language: str | None,
+        custom_fields: dict[str, Any],
+        thread_key: str | None,
+        actor: Actor,
+        participants: frozenset[str] = frozenset(),
+    ) -> tuple[Ticket, TicketEvent]:
+        """A new ticket and its ``ticket.created`` event, not stored yet (bulk intake)."""
+        lc = self.lifecycle(lifecycle)
+        ticket = Ticket(
+            number=number,
             subject=subject,
             customer_id=customer.id,
             channel=channel,
@@ -567,7 +607,7 @@ class Helpdesk:
             category=category,
             tags=sorted(tags),
         )
-        return work.add_ticket(ticket, [created])
+        return ticket, created
 
     def reply(
         self,
@@ -1014,6 +1054,20 @@ class Helpdesk:
             lambda: self._receive_once(message), attempts=8, retry_on=(AlreadyExists,)
         )
 
+    def import_messages(
+        self, messages: Iterable[InboundMessage], *, batch_size: int = 1000
+    ) -> ImportSummary:
+        """Take in many messages (a history import, a backlog) with set-based SQL.
+
+        Same outcome as calling :meth:`receive` for each in order — retried deliveries are
+        skipped, one customer per identity, replies join their tickets — but new
+        conversations are stored a batch at a time (one unit of work per batch). Streams:
+        only one batch is in memory.
+        """
+        from helpdesk_kit.desk.bulk import import_messages
+
+        return import_messages(self, messages, batch_size=batch_size)
+
     def _receive_once(self, inbound: InboundMessage) -> ReceiveResult:
         from helpdesk_kit.desk.intake import receive_into
 
@@ -1036,6 +1090,9 @@ class Helpdesk:
         online = [a for a in agents if a.status is AgentStatus.ONLINE and a.max_concurrent > 0]
         if not online:
             return []
+        # Hold the candidates until this unit of work ends: a concurrent router waits here and
+        # then counts this one's assignment, so nobody goes above max_concurrent.
+        work.uow.agents.lock([a.id for a in online])
         counts = work.uow.tickets.open_counts(
             [a.id for a in online], statuses=self._active_statuses
         )
@@ -1254,8 +1311,21 @@ class Helpdesk:
 
 
 def default_url() -> str:
-    """The storage URL used when none is given: ``$HELPDESK_KIT_URL``, else ``memory://``."""
-    return os.environ.get("HELPDESK_KIT_URL") or "memory://"
+    """The storage URL used when none is given.
+
+    ``$HELPDESK_KIT_URL`` when set, else the SQLite file
+    ``$XDG_DATA_HOME/helpdesk_kit/helpdesk.db`` (``~/.local/share/helpdesk_kit/helpdesk.db``
+    when ``XDG_DATA_HOME`` is unset); its folder is created.
+    """
+    url = os.environ.get("HELPDESK_KIT_URL")
+    if url:
+        return url
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    folder = os.path.join(base, "helpdesk_kit")
+    os.makedirs(folder, exist_ok=True)
+    return "sqlite:///" + os.path.join(folder, "helpdesk.db")
 
 
 def _tag_set(values: Iterable[str]) -> frozenset[str]:

@@ -13,8 +13,8 @@ nothing half-done is stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -27,6 +27,7 @@ from helpdesk_kit.tickets.model import (
     Customer,
     FollowUp,
     Group,
+    Identity,
     Message,
     Priority,
     Ticket,
@@ -34,8 +35,11 @@ from helpdesk_kit.tickets.model import (
 )
 
 __all__ = [
+    "DEFAULT_LEASE",
     "AgentRepository",
     "CustomerRepository",
+    "DueItem",
+    "DueRepository",
     "EventRepository",
     "FollowUpRepository",
     "GroupRepository",
@@ -153,6 +157,14 @@ class CustomerRepository(Protocol):
         """Customers ordered by id, from the one after ``after``."""
         ...
 
+    def find_by_identities(self, identities: Sequence[Identity]) -> dict[Identity, Customer]:
+        """For each identity that has an owner, the owner (one query for bulk intake)."""
+        ...
+
+    def add_many(self, customers: Sequence[Customer]) -> None:
+        """Store new customers at once; ``AlreadyExists`` as :meth:`add`."""
+        ...
+
 
 class AgentRepository(Protocol):
     """Agents."""
@@ -171,6 +183,16 @@ class AgentRepository(Protocol):
 
     def list(self, *, group_id: str | None = None) -> list[Agent]:
         """All agents (of one group when given), ordered by name then id."""
+        ...
+
+    def lock(self, agent_ids: Sequence[str]) -> None:
+        """Hold these agents until the unit of work ends, so concurrent routing waits.
+
+        Routing counts an agent's open tickets and then assigns one more; two processes
+        doing that at once could both see free capacity. A backend with concurrent writers
+        locks the rows (``SELECT ... FOR UPDATE`` in id order); one that serializes units of
+        work does nothing.
+        """
         ...
 
 
@@ -205,8 +227,16 @@ class TicketRepository(Protocol):
         """Allocate the next human ticket number of this desk (unique, increasing)."""
         ...
 
+    def next_numbers(self, count: int) -> list[int]:
+        """Allocate ``count`` ticket numbers at once (bulk intake)."""
+        ...
+
     def add(self, ticket: Ticket) -> Ticket:
-        """Store a new ticket."""
+        """Store a new ticket; numbers it was given elsewhere are never allocated later."""
+        ...
+
+    def add_many(self, tickets: Sequence[Ticket]) -> None:
+        """Store new tickets at once."""
         ...
 
     def get(self, ticket_id: str) -> Ticket:
@@ -261,8 +291,16 @@ class MessageRepository(Protocol):
         """Return the message; ``NotFound`` if there is none."""
         ...
 
+    def add_many(self, messages: Sequence[Message]) -> None:
+        """Store new messages at once; ``AlreadyExists`` as :meth:`add`."""
+        ...
+
     def find_by_external_id(self, channel: str, external_id: str) -> Message | None:
         """The message with this channel id, or None."""
+        ...
+
+    def existing_external_ids(self, channel: str, external_ids: Sequence[str]) -> set[str]:
+        """Which of ``external_ids`` are already stored on ``channel`` (bulk dedupe)."""
         ...
 
     def find_ticket_by_external_ids(self, external_ids: Sequence[str]) -> str | None:
@@ -318,6 +356,76 @@ class FollowUpRepository(Protocol):
         ...
 
 
+#: How long a claimed due item stays with its worker before another may take it.
+DEFAULT_LEASE = timedelta(minutes=5)
+
+
+@attrs.frozen
+class DueItem:
+    """A piece of time-based work: ``(kind, key)`` is due at ``due_at``.
+
+    Sweeps (SLA warnings and breaches, escalations, time rules) schedule items and workers
+    claim the due ones; a claim is a lease (``claimed_until``) so a crashed worker's items
+    come back. ``done_at`` is set when a worker completes the item.
+    """
+
+    kind: str
+    key: str
+    due_at: datetime = attrs.field(validator=_opt_aware)
+    data: dict[str, Any] = attrs.field(factory=dict, converter=dict, hash=False)
+    claimed_by: str | None = None
+    claimed_until: datetime | None = attrs.field(default=None, validator=_opt_aware)
+    attempts: int = 0
+    done_at: datetime | None = attrs.field(default=None, validator=_opt_aware)
+
+
+class DueRepository(Protocol):
+    """Due items: scheduled, claimed by one worker at a time, completed."""
+
+    def schedule(
+        self, kind: str, key: str, due_at: datetime, data: Mapping[str, Any] | None = None
+    ) -> DueItem:
+        """Create or move the item ``(kind, key)``; a moved item is unclaimed and not done."""
+        ...
+
+    def get(self, kind: str, key: str) -> DueItem | None:
+        """The item, or None."""
+        ...
+
+    def cancel(self, kind: str, key: str) -> bool:
+        """Remove the item; False if there was none."""
+        ...
+
+    def claim_due(
+        self,
+        kind: str,
+        now: datetime,
+        limit: int,
+        *,
+        worker: str,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> list[DueItem]:
+        """Claim up to ``limit`` items of ``kind`` due at ``now``, earliest first.
+
+        An item is due when ``due_at <= now``, it is not done, and it is unclaimed or its
+        lease ran out. Claimed items belong to ``worker`` until ``now + lease``. Two units of
+        work claiming at once never get the same item (``FOR UPDATE SKIP LOCKED``).
+        """
+        ...
+
+    def complete(self, kind: str, key: str, *, worker: str, now: datetime) -> bool:
+        """Mark the item done if ``worker`` still holds it; False if it lost it."""
+        ...
+
+    def release(self, kind: str, key: str, *, worker: str) -> bool:
+        """Give a claimed item back (to retry soon); False if ``worker`` did not hold it."""
+        ...
+
+    def list(self, kind: str, *, include_done: bool = False) -> list[DueItem]:
+        """The items of ``kind`` ordered by (due_at, key)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository."""
 
@@ -328,6 +436,7 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     events: EventRepository
     followups: FollowUpRepository
+    due: DueRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
 import attrs
 
+from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
 from helpdesk_kit.storage.base import (
+    DEFAULT_LEASE,
     AgentRepository,
     CustomerRepository,
+    DueItem,
+    DueRepository,
     EventRepository,
     FollowUpRepository,
     GroupRepository,
@@ -61,6 +66,7 @@ class _Data:
         self.events_by_ticket: dict[str, list[TicketEvent]] = {}
         self.event_log: list[TicketEvent] = []
         self.followups: dict[str, FollowUp] = {}
+        self.due: dict[tuple[str, str], DueItem] = {}
         self.extra: dict[str, dict[Any, Any]] = {}
 
 
@@ -154,6 +160,18 @@ class _Customers(_Repo):
         start = bisect.bisect_right(ids, after) if after is not None else 0
         return [self._d.customers[i] for i in ids[start : start + limit]]
 
+    def find_by_identities(self, identities: Sequence[Identity]) -> dict[Identity, Customer]:
+        found = {}
+        for ident in identities:
+            owner = self._d.identities.get((ident.kind, ident.value))
+            if owner is not None:
+                found[ident] = self._d.customers[owner]
+        return found
+
+    def add_many(self, customers: Sequence[Customer]) -> None:
+        for customer in customers:
+            self.add(customer)
+
 
 class _Agents(_Repo):
     def add(self, agent: Agent) -> Agent:
@@ -176,6 +194,9 @@ class _Agents(_Repo):
     def list(self, *, group_id: str | None = None) -> list[Agent]:
         agents = [a for a in self._d.agents.values() if group_id is None or group_id in a.groups]
         return sorted(agents, key=lambda a: (a.name, a.id))
+
+    def lock(self, agent_ids: Sequence[str]) -> None:
+        """Nothing to do: a memory unit of work holds the whole store."""
 
 
 class _Groups(_Repo):
@@ -216,6 +237,17 @@ class _Tickets(_Repo):
         self._u.set(self._d.counter, "next", number + 1)
         return number
 
+    def next_numbers(self, count: int) -> list[int]:
+        if count < 0:
+            raise InvalidInput(f"count must be >= 0, got {count}")
+        first = self._d.counter["next"]
+        self._u.set(self._d.counter, "next", first + count)
+        return list(range(first, first + count))
+
+    def add_many(self, tickets: Sequence[Ticket]) -> None:
+        for ticket in tickets:
+            self.add(ticket)
+
     def add(self, ticket: Ticket) -> Ticket:
         if ticket.id in self._d.tickets:
             raise AlreadyExists("ticket", ticket.id, ticket.id)
@@ -223,6 +255,8 @@ class _Tickets(_Repo):
             raise AlreadyExists("ticket number", ticket.number, self._d.numbers[ticket.number])
         self._u.set(self._d.tickets, ticket.id, ticket)
         self._u.set(self._d.numbers, ticket.number, ticket.id)
+        if ticket.number >= self._d.counter["next"]:
+            self._u.set(self._d.counter, "next", ticket.number + 1)
         return ticket
 
     def get(self, ticket_id: str) -> Ticket:
@@ -321,9 +355,16 @@ class _Messages(_Repo):
         except KeyError:
             raise NotFound("message", message_id) from None
 
+    def add_many(self, messages: Sequence[Message]) -> None:
+        for message in messages:
+            self.add(message)
+
     def find_by_external_id(self, channel: str, external_id: str) -> Message | None:
         mid = self._d.external.get((channel, external_id))
         return None if mid is None else self._d.messages[mid]
+
+    def existing_external_ids(self, channel: str, external_ids: Sequence[str]) -> set[str]:
+        return {e for e in external_ids if (channel, e) in self._d.external}
 
     def find_ticket_by_external_ids(self, external_ids: Sequence[str]) -> str | None:
         wanted = set(external_ids)
@@ -400,6 +441,79 @@ class _FollowUps(_Repo):
         return sum(1 for f in self._d.followups.values() if f.ticket_id == ticket_id and f.is_open)
 
 
+class _Due(_Repo):
+    def schedule(
+        self, kind: str, key: str, due_at: datetime, data: Mapping[str, Any] | None = None
+    ) -> DueItem:
+        item = DueItem(kind, key, to_utc(due_at), dict(data or {}))
+        self._u.set(self._d.due, (kind, key), item)
+        return item
+
+    def get(self, kind: str, key: str) -> DueItem | None:
+        return self._d.due.get((kind, key))
+
+    def cancel(self, kind: str, key: str) -> bool:
+        if (kind, key) not in self._d.due:
+            return False
+        self._u.delete(self._d.due, (kind, key))
+        return True
+
+    def claim_due(
+        self,
+        kind: str,
+        now: datetime,
+        limit: int,
+        *,
+        worker: str,
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> list[DueItem]:
+        if limit < 1:
+            raise InvalidInput(f"limit must be at least 1, got {limit}")
+        at = to_utc(now)
+        due = sorted(
+            (
+                i
+                for i in self._d.due.values()
+                if i.kind == kind
+                and i.done_at is None
+                and i.due_at <= at
+                and (i.claimed_until is None or i.claimed_until <= at)
+            ),
+            key=lambda i: (i.due_at, i.key),
+        )[:limit]
+        claimed = []
+        for item in due:
+            new = attrs.evolve(
+                item, claimed_by=worker, claimed_until=at + lease, attempts=item.attempts + 1
+            )
+            self._u.set(self._d.due, (kind, item.key), new)
+            claimed.append(new)
+        return claimed
+
+    def complete(self, kind: str, key: str, *, worker: str, now: datetime) -> bool:
+        item = self._d.due.get((kind, key))
+        if item is None or item.claimed_by != worker or item.done_at is not None:
+            return False
+        self._u.set(self._d.due, (kind, key), attrs.evolve(item, done_at=to_utc(now)))
+        return True
+
+    def release(self, kind: str, key: str, *, worker: str) -> bool:
+        item = self._d.due.get((kind, key))
+        if item is None or item.claimed_by != worker or item.done_at is not None:
+            return False
+        new = attrs.evolve(item, claimed_by=None, claimed_until=None)
+        self._u.set(self._d.due, (kind, key), new)
+        return True
+
+    def list(self, kind: str, *, include_done: bool = False) -> list[DueItem]:
+        items = [
+            i
+            for i in self._d.due.values()
+            if i.kind == kind and (include_done or i.done_at is None)
+        ]
+        return sorted(items, key=lambda i: (i.due_at, i.key))
+
+
 class MemoryUnitOfWork:
     """A unit of work on :class:`MemoryStorage`."""
 
@@ -414,6 +528,7 @@ class MemoryUnitOfWork:
         self.messages: MessageRepository = _Messages(data, self._undo)
         self.events: EventRepository = _Events(data, self._undo)
         self.followups: FollowUpRepository = _FollowUps(data, self._undo)
+        self.due: DueRepository = _Due(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

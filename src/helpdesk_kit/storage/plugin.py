@@ -8,7 +8,7 @@ from typing import Any
 from helpdesk_kit.plugins import hookimpl
 from helpdesk_kit.storage.memory import MemoryStorage
 
-__all__ = ["memory_factory", "register_storage_backends"]
+__all__ = ["memory_factory", "register_storage_backends", "sql_factory"]
 
 
 def memory_factory(url: str, **options: Any) -> MemoryStorage:
@@ -16,7 +16,16 @@ def memory_factory(url: str, **options: Any) -> MemoryStorage:
     return MemoryStorage(**options)
 
 
+def sql_factory(url: str, **options: Any) -> Any:
+    """``sqlite:///file.db`` and ``postgresql+psycopg://...``: the SQL backend (loaded lazily)."""
+    from helpdesk_kit.storage.sql import SqlStorage
+
+    return SqlStorage(url, **options)
+
+
 @hookimpl(trylast=True)
 def register_storage_backends(register: Callable[[str, Callable[..., Any]], None]) -> None:
-    """Register ``memory``."""
+    """Register ``memory``, ``sqlite`` and ``postgresql``."""
     register("memory", memory_factory)
+    register("sqlite", sql_factory)
+    register("postgresql", sql_factory)
