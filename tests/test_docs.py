@@ -2,6 +2,7 @@
 
 import pathlib
 import re
+import textwrap
 
 import pytest
 
@@ -20,7 +21,7 @@ def test_page_runs(page, capsys, tmp_path, monkeypatch):
     for match in BLOCK.finditer(page.read_text(encoding="utf-8")):
         if match.group(1):
             continue
-        code = match.group(2)
+        code = textwrap.dedent(match.group(2))
         exec(compile(code, f"{page.name}", "exec"), namespace)
 
 
