@@ -198,7 +198,7 @@ class PhoneChannel:
             lines += ["", "Notes:", call.summary.strip()]
         if call.recording_url:
             lines += ["", f"Recording: {call.recording_url}"]
-        return "\n".join(lines)
+        return "\n".join(lines).replace("\x00", "")
 
     def _agent(self, desk: Helpdesk, agent_id: str | None) -> str:
         if agent_id is None:
