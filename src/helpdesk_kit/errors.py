@@ -137,3 +137,16 @@ class HolidayDataMissing(ConfigurationError):
 
 class NotFitted(HelpdeskError, RuntimeError):
     """A model (such as the bot's intent classifier) was used before it was trained."""
+
+
+class FormInvalid(InvalidInput):
+    """A web-form submission failed validation; ``errors`` maps each field to its problems.
+
+    ``problems`` lists them as ``"field: problem"`` lines, which the message shows too.
+    """
+
+    def __init__(self, form: str, errors: dict[str, list[str]]) -> None:
+        self.form = form
+        self.errors: dict[str, list[str]] = {k: list(v) for k, v in errors.items()}
+        problems = [f"{field}: {p}" for field, found in self.errors.items() for p in found]
+        super().__init__(f"the form {form!r} has {len(problems)} problem(s):", problems)

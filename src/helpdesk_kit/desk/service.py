@@ -14,6 +14,7 @@ import pluggy
 
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
 from helpdesk_kit.desk.bulk import ImportSummary
+from helpdesk_kit.desk.channels import ChannelCommands
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.settings import DeskSettings
@@ -79,7 +80,7 @@ BUILTIN_PLUGINS: list[tuple[str, object]] = [("helpdesk_kit.storage", storage_pl
 _STAFF_ROLES = frozenset({"agent", "supervisor", "admin", "system"})
 
 
-class Helpdesk:
+class Helpdesk(ChannelCommands):
     """A help desk: tickets, customers, agents and the commands that change them.
 
     ``Helpdesk()`` keeps everything in memory on the system clock;
@@ -239,6 +240,8 @@ class Helpdesk:
             kind = ev.DELIVERY_FAILED
             data["error"] = f"{type(exc).__name__}: {exc}"
         with self._work() as work:
+            if kind == ev.DELIVERED:
+                self._keep_channel_id(work, message, data.get("external_id"))
             work.record([TicketEvent(ticket.id, kind, work.now, "system", data)])
             work.tickets[ticket.id] = work.ticket(ticket.id)
 

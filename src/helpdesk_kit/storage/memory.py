@@ -31,7 +31,9 @@ from helpdesk_kit.storage.base import (
     TicketFilter,
     TicketRepository,
 )
+from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
+from helpdesk_kit.storage.memory_channels import MemoryChannels
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -529,6 +531,7 @@ class MemoryUnitOfWork:
         self.events: EventRepository = _Events(data, self._undo)
         self.followups: FollowUpRepository = _FollowUps(data, self._undo)
         self.due: DueRepository = _Due(data, self._undo)
+        self.channels: ChannelRepository = MemoryChannels(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

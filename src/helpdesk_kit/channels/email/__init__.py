@@ -1,7 +1,9 @@
-"""The email channel's pure parts: parsing, reply extraction, detection, composing, transports."""
+"""The email channel: parsing, reply extraction, detection, composing, transports, and the
+:class:`EmailChannel` plugin that threads mail into tickets."""
 
 from __future__ import annotations
 
+from helpdesk_kit.channels.email.channel import EmailChannel, MailSender
 from helpdesk_kit.channels.email.compose import (
     DEFAULT_MAX_REFERENCES,
     build_references,
@@ -41,7 +43,9 @@ __all__ = [
     "Address",
     "Attachment",
     "Classification",
+    "EmailChannel",
     "ImapSource",
+    "MailSender",
     "MailSource",
     "MaildirSource",
     "ParsedEmail",

@@ -21,6 +21,8 @@ from helpdesk_kit.storage.base import (
     MessageRepository,
     TicketRepository,
 )
+from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
 from helpdesk_kit.storage.sql.repositories import (
     SqlAgents,
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.events: EventRepository = SqlEvents(self)
         self.followups: FollowUpRepository = SqlFollowUps(self)
         self.due: DueRepository = SqlDue(self)
+        self.channels: ChannelRepository = SqlChannels(self)
 
     # -- plumbing for the repositories
 
