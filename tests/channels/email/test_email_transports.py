@@ -243,3 +243,13 @@ def test_smtp_bad_settings() -> None:
                 from_addr=US, to=[US], subject="s", text="t", domain="example.com", date=WHEN
             )
         )
+
+
+def test_maildir_create_on_an_existing_empty_folder(tmp_path):
+    from helpdesk_kit.channels.email import MaildirSource
+
+    folder = tmp_path / "support"
+    folder.mkdir()
+    source = MaildirSource(folder, create=True)
+    assert list(source.fetch()) == []
+    assert all((folder / sub).is_dir() for sub in ("tmp", "new", "cur"))

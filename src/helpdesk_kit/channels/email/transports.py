@@ -48,6 +48,10 @@ class MaildirSource:
                 f"{self.path} is not a Maildir (no new/ folder); pass create=True to make one"
             )
         try:
+            if create:
+                # mailbox.Maildir only makes the sub-folders for a path that does not exist yet
+                for sub in ("tmp", "new", "cur"):
+                    (self.path / sub).mkdir(parents=True, exist_ok=True)
             self._box = mailbox.Maildir(self.path, factory=None, create=create)
         except OSError as exc:
             raise ConfigurationError(f"cannot open Maildir {self.path}: {exc}") from exc
