@@ -22,6 +22,8 @@ import attrs
 
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.authority import AuthorityRepository
+from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -437,6 +439,9 @@ class UnitOfWork(Protocol):
     events: EventRepository
     followups: FollowUpRepository
     due: DueRepository
+    templates: TemplateRepository
+    macros: MacroRepository
+    authority: AuthorityRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""
