@@ -487,11 +487,14 @@ class MacroCommands:
     ) -> MacroResult:
         """Apply a macro inside a unit of work that is already open (automation rules,
         reactors). The caller commits; see :meth:`apply_macro` for the order of actions.
+        Without ``agent``, ``{agent.*}`` is the acting agent, else the ticket's assignee.
         """
         desk = _desk(self)
         if isinstance(macro, str):
             macro = _find_macro(work.uow, macro)
         old = work.ticket(ticket.id)
+        if agent is None:
+            _, agent = self._agent(work, actor, old)
         desk._check_not_merged(old)
         if expected_version is not None and expected_version != old.version:
             raise ConcurrencyConflict("ticket", old.ref, expected_version, old.version)
@@ -635,6 +638,8 @@ class MacroCommands:
         """Send a template as a public reply inside an open unit of work (automation rules)."""
         current = work.ticket(ticket.id)
         _desk(self)._check_not_merged(current)
+        if agent is None:
+            _, agent = self._agent(work, actor, current)
         found = template if isinstance(template, Template) else work.uow.templates.get(template)
         rendered = self._render(work, found, current, agent, locale)
         message, _ = self._reply_in(work, current, rendered, actor, transition=transition)
