@@ -92,7 +92,7 @@ def test_apply_every_action_in_one_unit(helpdesk, helpdesk_clock, wang, ann):
     assert sent.data["template"] == "refund_started"
     assert sent.data["locale"] == "zh"
     assert sent.data["first_response"] is True
-    assert all(e.actor == f"agent:{ann.id}" for e in helpdesk.events(ticket)[before:before + 4])
+    assert all(e.actor == f"agent:{ann.id}" for e in helpdesk.events(ticket)[before : before + 4])
 
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)

@@ -1,0 +1,97 @@
+"""Concurrent requests never slip under a limit together (SQLite and PostgreSQL)."""
+
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from helpdesk_kit import FrozenClock, Helpdesk
+from helpdesk_kit.authority import Money
+from helpdesk_kit.storage.sql import SqlStorage
+from helpdesk_kit.storage.sql.authority import SqlAuthority
+
+from ._authority_workers import POLICY, T0, SlowPayments, request_worker
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_url(request, tmp_path: Path) -> str:
+    """An empty, migrated database of each SQL kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'desk.db'}"
+        SqlStorage(url).close()
+        return url
+    from helpdesk_kit.storage.sql.isolation import wipe
+
+    url = request.getfixturevalue("helpdesk_postgres_url")
+    storage = SqlStorage(url)
+    wipe(storage)
+    storage.close()
+    return url
+
+
+def _setup(url):
+    with Helpdesk.from_url(url, clock=FrozenClock(T0), load_entrypoints=False) as desk:
+        agent = desk.add_agent("Ann", status="offline")
+        ticket = desk.open_ticket(desk.add_customer("c", email="c@x.cn"), "refund")
+    return agent, ticket
+
+
+def _race(url, agent, ticket, amount):
+    """Two desks (as two app processes would have) request at the same moment."""
+    start = threading.Barrier(2)
+    results = []
+
+    def request():
+        with Helpdesk.from_url(
+            url, clock=FrozenClock(T0), plugins=[SlowPayments()], load_entrypoints=False
+        ) as desk:
+            desk.configure_authority(POLICY)
+            start.wait()
+            req = desk.request_action(ticket, "refund", amount=Money(amount, "CNY"), actor=agent)
+            results.append(req.status.value)
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results)
+
+
+def test_two_requests_at_once_do_not_both_pass(sql_url):
+    agent, ticket = _setup(sql_url)
+    assert _race(sql_url, agent, ticket, 150) == ["executed", "pending"]
+
+
+def test_without_the_lock_postgresql_would_let_both_pass(request, monkeypatch):
+    """The control: the same race with SqlAuthority.lock disabled lets 300 through."""
+    from helpdesk_kit.storage.sql.isolation import wipe
+
+    url = request.getfixturevalue("helpdesk_postgres_url")
+    storage = SqlStorage(url)
+    wipe(storage)
+    storage.close()
+    monkeypatch.setattr(SqlAuthority, "lock", lambda self, requested_by, action: None)
+    agent, ticket = _setup(url)
+    assert _race(url, agent, ticket, 150) == ["executed", "executed"]
+
+
+def test_several_processes_stay_within_the_limit(request):
+    """Three processes, three 40 CNY refunds each: exactly five fit under 200 CNY."""
+    from helpdesk_kit.storage.sql.isolation import wipe
+
+    url = request.getfixturevalue("helpdesk_postgres_url")
+    storage = SqlStorage(url)
+    wipe(storage)
+    storage.close()
+    agent, ticket = _setup(url)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(3, mp_context=spawn) as pool:
+        runs = [pool.submit(request_worker, url, ticket.id, agent.id, 3, 40) for _ in range(3)]
+        statuses = [s for run in runs for s in run.result(timeout=120)]
+    assert sorted(statuses) == ["executed"] * 5 + ["pending"] * 4
+    with Helpdesk.from_url(url, load_entrypoints=False) as desk:
+        executed = desk.authority_requests(status="executed")
+        assert sum(r.amount.amount for r in executed) == 200
