@@ -244,12 +244,23 @@ def validate_template(template: Template, variables: TemplateVariables) -> list[
             if parsed is None:
                 continue
             prefix = f"{loc} {label}" if label == "html" else loc
-            problems += [f"{prefix}: {p}" for p in parsed.problems]
+            found = [(_where(p), p) for p in parsed.problems]
             for ph in parsed.placeholders:
                 problem = variables.check(ph, template.kind)
                 if problem:
-                    problems.append(f"{prefix}: line {ph.line}, column {ph.column}: {problem}")
+                    found.append(
+                        ((ph.line, ph.column), f"line {ph.line}, column {ph.column}: {problem}")
+                    )
+            problems += [f"{prefix}: {p}" for _, p in sorted(found, key=lambda f: f[0])]
     return problems
+
+
+_WHERE = re.compile(r"^line (\d+), column (\d+)")
+
+
+def _where(problem: str) -> tuple[int, int]:
+    match = _WHERE.match(problem)
+    return (int(match.group(1)), int(match.group(2))) if match else (0, 0)
 
 
 def render_template(

@@ -129,9 +129,7 @@ def test_authority_list_filters_and_pages(authority_storage: Storage) -> None:
         for i, status in enumerate(RequestStatus):
             for t in (t1, t2):
                 made.append(
-                    uow.authority.add(
-                        _request(t, status=status, requested_by=f"agent:A{i % 2}")
-                    )
+                    uow.authority.add(_request(t, status=status, requested_by=f"agent:A{i % 2}"))
                 )
         uow.commit()
     with authority_storage.unit_of_work() as uow:
