@@ -9,7 +9,15 @@ POLICY = {"currency": "CNY", "actions": {"refund": {"limits": {"agent": "200"}}}
 
 
 class SlowPayments:
-    """Refunds that take a moment, so the requests of several processes overlap."""
+    """Limit checks that take a moment, so concurrent requests overlap.
+
+    ``meet`` (a ``threading.Barrier``) instead makes every request wait inside its limit
+    check until the others got there too: it proves a race when nothing serializes them.
+    """
+
+    def __init__(self, delay=0.05, meet=None):
+        self.delay = delay
+        self.meet = meet
 
     @hookimpl
     def register_authority_actions(self, register):
@@ -19,7 +27,9 @@ class SlowPayments:
     def check_authority(self, desk, actor, action, amount, ticket):
         import time
 
-        time.sleep(0.05)  # inside the limit check: widen the window for a race
+        if self.meet is not None:
+            self.meet.wait(timeout=20)
+        time.sleep(self.delay)  # inside the limit check: widen the window for a race
         return None
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from helpdesk_kit import FrozenClock, Helpdesk
 from helpdesk_kit.authority import Money
+from helpdesk_kit.plugins import hookimpl
 from helpdesk_kit.storage.sql import SqlStorage
 from helpdesk_kit.storage.sql.authority import SqlAuthority
 
@@ -38,14 +39,14 @@ def _setup(url):
     return agent, ticket
 
 
-def _race(url, agent, ticket, amount):
+def _race(url, agent, ticket, amount, plugin):
     """Two desks (as two app processes would have) request at the same moment."""
     start = threading.Barrier(2)
     results = []
 
     def request():
         with Helpdesk.from_url(
-            url, clock=FrozenClock(T0), plugins=[SlowPayments()], load_entrypoints=False
+            url, clock=FrozenClock(T0), plugins=[plugin], load_entrypoints=False
         ) as desk:
             desk.configure_authority(POLICY)
             start.wait()
@@ -62,11 +63,15 @@ def _race(url, agent, ticket, amount):
 
 def test_two_requests_at_once_do_not_both_pass(sql_url):
     agent, ticket = _setup(sql_url)
-    assert _race(sql_url, agent, ticket, 150) == ["executed", "pending"]
+    assert _race(sql_url, agent, ticket, 150, SlowPayments(delay=0.3)) == [
+        "executed",
+        "pending",
+    ]
 
 
 def test_without_the_lock_postgresql_would_let_both_pass(request, monkeypatch):
-    """The control: the same race with SqlAuthority.lock disabled lets 300 through."""
+    """The control: without SqlAuthority.lock both checks read the window before either
+    stores its request (they meet inside the check), and 300 CNY get through."""
     from helpdesk_kit.storage.sql.isolation import wipe
 
     url = request.getfixturevalue("helpdesk_postgres_url")
@@ -75,7 +80,11 @@ def test_without_the_lock_postgresql_would_let_both_pass(request, monkeypatch):
     storage.close()
     monkeypatch.setattr(SqlAuthority, "lock", lambda self, requested_by, action: None)
     agent, ticket = _setup(url)
-    assert _race(url, agent, ticket, 150) == ["executed", "executed"]
+    meet = threading.Barrier(2)
+    assert _race(url, agent, ticket, 150, SlowPayments(delay=0, meet=meet)) == [
+        "executed",
+        "executed",
+    ]
 
 
 def test_several_processes_stay_within_the_limit(request):
@@ -95,3 +104,46 @@ def test_several_processes_stay_within_the_limit(request):
     with Helpdesk.from_url(url, load_entrypoints=False) as desk:
         executed = desk.authority_requests(status="executed")
         assert sum(r.amount.amount for r in executed) == 200
+
+
+class CountingMeet(SlowPayments):
+    def __init__(self, meet):
+        super().__init__(delay=0, meet=meet)
+        self.checks = 0
+
+    @hookimpl
+    def check_authority(self, desk, actor, action, amount, ticket):
+        self.checks += 1
+        return super().check_authority(desk, actor, action, amount, ticket)
+
+
+def test_two_actors_on_one_ticket_at_once_neither_waits_nor_retries(sql_url):
+    """Different actors are not serialized; their requests on one ticket both go through
+    without a deadlock (no retry: the limit check ran exactly twice)."""
+    agent, ticket = _setup(sql_url)
+    with Helpdesk.from_url(sql_url, clock=FrozenClock(T0), load_entrypoints=False) as desk:
+        other = desk.add_agent("Bo", status="offline")
+    if sql_url.startswith("sqlite"):
+        plugin = SlowPayments(delay=0)  # SQLite runs one writer at a time: no meeting
+    else:
+        plugin = CountingMeet(threading.Barrier(2))
+    start = threading.Barrier(2)
+    results = []
+
+    def request(actor):
+        with Helpdesk.from_url(
+            sql_url, clock=FrozenClock(T0), plugins=[plugin], load_entrypoints=False
+        ) as desk:
+            desk.configure_authority(POLICY)
+            start.wait()
+            req = desk.request_action(ticket, "refund", amount=Money(150, "CNY"), actor=actor)
+            results.append(req.status.value)
+
+    threads = [threading.Thread(target=request, args=(a,)) for a in (agent, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["executed", "executed"]
+    if isinstance(plugin, CountingMeet):
+        assert plugin.checks == 2

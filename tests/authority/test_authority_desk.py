@@ -1,5 +1,7 @@
 """request_action, approvals and the audit trail: every authority case on a desk."""
 
+from decimal import Decimal
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +18,7 @@ from helpdesk_kit.errors import (
     PermissionDenied,
     PluginError,
 )
+from helpdesk_kit.plugins import hookimpl
 
 from .conftest import BACKENDS, POLICY, Payments
 
@@ -383,3 +386,40 @@ def test_the_whole_story_is_in_the_audit_trail(desk, team, ticket, payments):
     assert {e.data["request_id"] for e in desk.events(ticket) if e.kind.startswith("auth")} == {
         r.id for r in desk.authority_requests(ticket=ticket)
     }
+
+
+class BrokenNotifier:
+    @hookimpl
+    def notify(self, desk, notification):
+        raise RuntimeError("mail server down")
+
+
+@pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
+def test_a_failing_notifier_changes_nothing_stored(helpdesk_storage, helpdesk_clock):
+    payments = Payments()
+    desk = Helpdesk(
+        helpdesk_storage,
+        helpdesk_clock,
+        plugins=[payments, BrokenNotifier()],
+        load_entrypoints=False,
+    )
+    desk.configure_authority(POLICY)
+    lu = desk.add_agent("Lu", role="supervisor")
+    ann = desk.add_agent("Ann")
+    ticket = desk.open_ticket(desk.add_customer("c", email="c@x.cn"), "t")
+    req = desk.request_action(
+        ticket,
+        "refund",
+        amount=cny(300),
+        actor=ann,
+        params={"order_id": "SO-1", "total": Decimal("300.00"), "at": helpdesk_clock.now()},
+    )
+    assert req.status == "pending"
+    assert req.params == {
+        "order_id": "SO-1",
+        "total": "300.00",
+        "at": helpdesk_clock.now().isoformat(),
+    }
+    assert desk.get_authority_request(req.id) == req
+    assert desk.approve(req.id, actor=lu).status == "executed"
+    assert len(payments.done) == 1

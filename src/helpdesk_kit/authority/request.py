@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -24,6 +25,7 @@ __all__ = [
     "REQUESTED",
     "AuthorityRequest",
     "RequestStatus",
+    "plain_data",
     "window_total",
 ]
 
@@ -61,8 +63,25 @@ def _aware(_inst: object, attribute: attrs.Attribute[Any], value: datetime | Non
         ensure_aware(value, attribute.name)
 
 
+def plain_data(value: Any) -> Any:
+    """A JSON-safe copy of host data: Decimal, datetime and other values become text."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_data(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
 def _dict(value: Any) -> dict[str, Any]:
-    return dict(value or {})
+    # stored the same on every backend (JSON), so compared the same after a round trip
+    plain: dict[str, Any] = plain_data(dict(value or {}))
+    return plain
 
 
 @attrs.frozen

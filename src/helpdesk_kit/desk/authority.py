@@ -254,7 +254,6 @@ class AuthorityCommands:
                     limit=decision.limit,
                     used=decision.used,
                 )
-                work.uow.authority.add(request)
                 events = [
                     self._authority_event(
                         work,
@@ -280,12 +279,17 @@ class AuthorityCommands:
                             work, t, APPROVAL_REQUESTED, who, request, recipients=recipients
                         )
                     )
+                # Events first: appending takes the ticket's row lock (PostgreSQL) before the
+                # request's foreign key takes a share lock on it; the other order lets two
+                # requests on one ticket deadlock (each holding a share lock, both wanting
+                # the row).
                 work.record(events)
+                work.uow.authority.add(request)
                 return request, t, recipients, decision
 
         request, t, recipients, decision = retry_on_conflict(decide_and_reserve)
         if request.status is RequestStatus.PENDING:
-            desk.notify(
+            self._notify(
                 "authority.approval_requested",
                 subject=f"Approval needed: {action} of {money} on {t.ref}",
                 text=(
@@ -435,8 +439,10 @@ class AuthorityCommands:
                 return approved
 
         approved = retry_on_conflict(decide_once)
-        self._notify_requester(approved, "approved", note)
-        return self._execute(approved, who)
+        try:
+            return self._execute(approved, who)
+        finally:
+            self._notify_requester(approved, "approved", note)
 
     def reject(self, request_id: str, *, actor: ActorLike, reason: str) -> AuthorityRequest:
         """Reject a pending request (it stops counting against the limit); a reason is required."""
@@ -487,7 +493,7 @@ class AuthorityCommands:
         if requester is None:
             return
         desk = _desk(self)
-        desk.notify(
+        self._notify(
             f"authority.{verb}",
             subject=f"Your {request.action} of {request.amount} was {verb}",
             text=(
@@ -497,6 +503,13 @@ class AuthorityCommands:
             ticket=desk.get_ticket(request.ticket_id),
             recipients=[requester],
         )
+
+    def _notify(self, kind: str, **fields: Any) -> None:
+        """Notify through the hooks; a failing plugin is logged and changes nothing stored."""
+        try:
+            _desk(self).notify(kind, **fields)
+        except Exception:
+            log.exception("notify hook failed for %s", kind)
 
     # ------------------------------------------------------------------ queries
 

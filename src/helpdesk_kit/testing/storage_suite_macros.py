@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -41,7 +42,7 @@ def macro_storage(storage_factory: Callable[[], Storage]) -> Iterator[Storage]:
         made.close()
 
 
-def _template(name: str = "first_reply", version: int = 1, **kw: object) -> Template:
+def _template(name: str = "first_reply", version: int = 1, **kw: Any) -> Template:
     bodies = kw.pop(
         "bodies",
         {
@@ -51,11 +52,11 @@ def _template(name: str = "first_reply", version: int = 1, **kw: object) -> Temp
     )
     return Template(
         name=name,
-        bodies=bodies,  # type: ignore[arg-type]
+        bodies=bodies,
         version=version,
         updated_at=T0 + timedelta(minutes=version),
         author="agent:A1",
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
@@ -137,7 +138,7 @@ def test_templates_rollback_and_taken_name_keep_unit_usable(macro_storage: Stora
         assert uow.templates.history("third") == []
 
 
-def _macro(name: str = "refund", version: int = 1, **kw: object) -> Macro:
+def _macro(name: str = "refund", version: int = 1, **kw: Any) -> Macro:
     kw.setdefault("shortcode", "/refund")
     kw.setdefault("template", "refund_started")
     return Macro(
@@ -145,7 +146,7 @@ def _macro(name: str = "refund", version: int = 1, **kw: object) -> Macro:
         version=version,
         updated_at=T0,
         author="agent:A1",
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 

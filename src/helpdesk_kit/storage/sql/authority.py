@@ -28,19 +28,6 @@ def _amount(m: Money | None) -> str | None:
     return None if m is None else format(m.amount, "f")
 
 
-def _json(value: Any) -> Any:
-    """JSON-safe copy of host data (Decimal, datetime and other values become text)."""
-    if isinstance(value, Mapping):
-        return {str(k): _json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
 def request_row(r: AuthorityRequest) -> dict[str, Any]:
     """The ``authority_requests`` row of a request."""
     R.check_length(r.requested_by, "actor", "requested_by")
@@ -58,14 +45,14 @@ def request_row(r: AuthorityRequest) -> dict[str, Any]:
         "status": r.status.value,
         "decision": r.decision,
         "reason": r.reason,
-        "params": _json(r.params),
+        "params": r.params,
         "limit_amount": _amount(r.limit),
         "used_amount": _amount(r.used),
         "decided_by": r.decided_by,
         "decided_at": r.decided_at,
         "decision_note": r.decision_note,
         "executed_at": r.executed_at,
-        "result": _json(r.result),
+        "result": r.result,
         "error": r.error,
         "version": r.version,
     }
