@@ -12,7 +12,7 @@ import attrs
 
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidDefinition, InvalidInput
-from helpdesk_kit.macros.syntax import Parsed, ValueFormatter, parse, render_nodes
+from helpdesk_kit.macros.syntax import ValueFormatter, parse, render_nodes
 from helpdesk_kit.macros.variables import RenderContext, TemplateVariables
 from helpdesk_kit.tickets.model import Priority
 
@@ -223,13 +223,6 @@ class RenderedTemplate:
     has_html: bool = False
 
 
-def _parse_bodies(template: Template) -> dict[str, tuple[Parsed, Parsed | None]]:
-    return {
-        loc: (parse(body.text), None if body.html is None else parse(body.html))
-        for loc, body in template.bodies.items()
-    }
-
-
 def validate_template(template: Template, variables: TemplateVariables) -> list[str]:
     """Every problem of ``template`` against the variables offered to its kind."""
     problems: list[str] = []
@@ -237,21 +230,29 @@ def validate_template(template: Template, variables: TemplateVariables) -> list[
         problems.append(
             f"unknown kind {template.kind!r} (kinds: {', '.join(sorted(variables.kinds()))})"
         )
-    for loc, (text, page) in _parse_bodies(template).items():
-        if not template.bodies[loc].text.strip():
-            problems.append(f"{loc}: the text is empty")
-        for label, parsed in (("text", text), ("html", page)):
-            if parsed is None:
-                continue
-            prefix = f"{loc} {label}" if label == "html" else loc
-            found = [(_where(p), p) for p in parsed.problems]
-            for ph in parsed.placeholders:
-                problem = variables.check(ph, template.kind)
-                if problem:
-                    found.append(
-                        ((ph.line, ph.column), f"line {ph.line}, column {ph.column}: {problem}")
-                    )
-            problems += [f"{prefix}: {p}" for _, p in sorted(found, key=lambda f: f[0])]
+    for loc in template.bodies:
+        problems += _body_problems(template, loc, variables)
+    return problems
+
+
+def _body_problems(template: Template, loc: str, variables: TemplateVariables) -> list[str]:
+    body = template.bodies[loc]
+    problems: list[str] = []
+    if not body.text.strip():
+        problems.append(f"{loc}: the text is empty")
+    for label, source in (("text", body.text), ("html", body.html)):
+        if source is None:
+            continue
+        parsed = parse(source)
+        prefix = f"{loc} {label}" if label == "html" else loc
+        found = [(_where(p), p) for p in parsed.problems]
+        for ph in parsed.placeholders:
+            problem = variables.check(ph, template.kind)
+            if problem:
+                found.append(
+                    ((ph.line, ph.column), f"line {ph.line}, column {ph.column}: {problem}")
+                )
+        problems += [f"{prefix}: {p}" for _, p in sorted(found, key=lambda f: f[0])]
     return problems
 
 
@@ -275,10 +276,13 @@ def render_template(
     Raises ``InvalidDefinition`` if the template does not fit the variables (it was saved
     on a desk with other providers) and ``RenderError`` when a value it needs is absent.
     """
-    problems = validate_template(template, variables)
+    chosen = template.choose_locale(locale, ctx.ticket.language, ctx.customer.locale)
+    kind_problem = (
+        [] if template.kind in variables.kinds() else validate_template(template, variables)
+    )
+    problems = kind_problem or _body_problems(template, chosen, variables)
     if problems:
         raise InvalidDefinition(f"template {template.name!r}", problems)
-    chosen = template.choose_locale(locale, ctx.ticket.language, ctx.customer.locale)
     ctx.locale = chosen
     body = template.bodies[chosen]
     cache: dict[str, Any] = {}

@@ -12,6 +12,7 @@ the first; :func:`render_nodes` turns parsed nodes into text.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -192,9 +193,18 @@ def _placeholder(source: str, start: int, inner: str, problems: list[str]) -> Pl
 
 
 def parse(source: str) -> Parsed:
-    """Parse a template; every problem is listed in ``Parsed.problems`` with its position."""
+    """Parse a template; every problem is listed in ``Parsed.problems`` with its position.
+
+    Results are cached by text (a ``Parsed`` is immutable): a desk renders the same few
+    templates over and over.
+    """
     if not isinstance(source, str):
         raise InvalidInput(f"a template must be text, got {type(source).__name__}")
+    return _parse(source)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(source: str) -> Parsed:
     nodes: list[Node] = []
     problems: list[str] = []
     buf: list[str] = []

@@ -193,8 +193,10 @@ class TemplateVariables:
     def check(self, placeholder: Placeholder, kind: str) -> str | None:
         """Why ``placeholder`` cannot be used in a template of ``kind``, or None."""
         ns = placeholder.namespace
-        known = self.names(kind)
         spec = self._specs.get(ns)
+        if spec is not None and spec.applies_to(kind) and placeholder.field in spec.fields:
+            return None  # the common case, checked on every rendering
+        known = self.names(kind)
         if spec is None or not spec.applies_to(kind):
             close = difflib.get_close_matches(ns, known, n=1)
             hint = f"; did you mean {{{close[0]}.{placeholder.field}}}?" if close else ""
