@@ -150,3 +150,26 @@ class FormInvalid(InvalidInput):
         self.errors: dict[str, list[str]] = {k: list(v) for k, v in errors.items()}
         problems = [f"{field}: {p}" for field, found in self.errors.items() for p in found]
         super().__init__(f"the form {form!r} has {len(problems)} problem(s):", problems)
+
+
+class RenderError(InvalidInput):
+    """A reply template could not be filled in for a ticket: a value it needs is absent.
+
+    Problems in the template itself are found when it is saved (``InvalidDefinition``); this
+    is about the data, e.g. ``{order.id}`` for a customer without an order.
+    """
+
+
+class CurrencyMismatch(InvalidInput):
+    """Two amounts in different currencies were combined or compared; nothing is converted."""
+
+
+class ActionFailed(HelpdeskError):
+    """The host application's action (a refund, a coupon) failed; the failure is recorded.
+
+    ``request`` is the authority request as stored after the failure (status ``failed``).
+    """
+
+    def __init__(self, message: str, request: object = None) -> None:
+        self.request = request
+        super().__init__(message)

@@ -256,3 +256,20 @@ def notify(desk: Helpdesk, notification: Mapping[str, Any]) -> None:
     ``notification`` has ``kind``, ``ticket_id`` (or None), ``recipients`` (agent ids or group
     names), ``subject`` and ``text``. Every plugin is called.
     """
+
+
+@hookspec
+def register_authority_actions(
+    register: Callable[[str, Callable[[Helpdesk, Any], Mapping[str, Any] | None]], None],
+) -> None:
+    """Register the host application's actions behind authority limits (refund, coupon, ...).
+
+    :param register: call ``register(name, action)``; ``action(desk, request)`` carries out
+        the :class:`~helpdesk_kit.authority.AuthorityRequest` (``request.action``,
+        ``request.amount``, ``request.params``, ``request.ticket_id``) in the host application
+        and returns a mapping recorded with the ``authority.executed`` event (or None). Raise,
+        or return a mapping with ``"ok": False``, when it failed: the request is recorded as
+        failed and ``request_action``/``approve`` raise ``ActionFailed``. The action runs
+        outside the desk's transaction and must be all-or-nothing itself; ``request.id`` is
+        an idempotency key. A name registered twice is an error.
+    """

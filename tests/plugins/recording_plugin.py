@@ -109,6 +109,24 @@ class RecordingPlugin:
     def notify(self, desk, notification):
         self._seen("notify", notification=notification)
 
+    authority_verdict: bool | None = None  # what check_authority answers
+
+    @hookimpl
+    def check_authority(self, desk, actor, action, amount, ticket):
+        self._seen("check_authority", actor=actor, action=action, amount=amount)
+        return self.authority_verdict
+
+    @hookimpl
+    def register_authority_actions(self, register):
+        self._seen("register_authority_actions")
+        plugin = self
+
+        def refund(desk, request):
+            plugin._seen("refund", request=request)
+            return {"refund_id": f"RF-{len(plugin.called('refund'))}"}
+
+        register("refund", refund)
+
 
 class BrokenEventPlugin:
     @hookimpl

@@ -234,6 +234,11 @@ def test_recording_plugin_hooks_all_fire(recorder, helpdesk_clock):
     desk.customer_context(r.customer)
     desk.suggest_articles(r.ticket)
     desk.notify("x", subject="s", text="t")
+    desk.configure_authority({"currency": "CNY", "actions": {"refund": {"limit": "200"}}})
+    desk.request_action(r.ticket, "refund", amount="10 CNY", actor=ann)
     fired = {name for name, _ in recorder.calls}
-    implemented = {n for n in dir(RecordingPlugin) if not n.startswith("_")} - {"called"}
+    implemented = {n for n in dir(RecordingPlugin) if not n.startswith("_")} - {
+        "called",
+        "authority_verdict",
+    }
     assert implemented <= fired, implemented - fired

@@ -13,8 +13,10 @@ import attrs
 import pluggy
 
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
+from helpdesk_kit.desk.authority import AuthorityCommands
 from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.channels import ChannelCommands
+from helpdesk_kit.desk.macros import MacroCommands
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.settings import DeskSettings
@@ -80,7 +82,7 @@ BUILTIN_PLUGINS: list[tuple[str, object]] = [("helpdesk_kit.storage", storage_pl
 _STAFF_ROLES = frozenset({"agent", "supervisor", "admin", "system"})
 
 
-class Helpdesk(ChannelCommands):
+class Helpdesk(ChannelCommands, MacroCommands, AuthorityCommands):
     """A help desk: tickets, customers, agents and the commands that change them.
 
     ``Helpdesk()`` keeps everything in memory on the system clock;
@@ -116,6 +118,9 @@ class Helpdesk(ChannelCommands):
         self.lifecycles: dict[str, Lifecycle] = collect_lifecycles(self.hook.register_lifecycles)
         self.guards = collect_named(self.hook.register_guards, "guard", replace=True)
         self.channels: dict[str, Any] = collect_objects(self.hook.register_channels, "channel")
+        self._authority_actions = collect_named(
+            self.hook.register_authority_actions, "authority action"
+        )
         self._reactors: list[tuple[str, Reactor]] = []
         self._sweepers: dict[str, Sweeper] = {}
         self._check_definitions()

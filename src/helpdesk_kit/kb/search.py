@@ -138,9 +138,7 @@ class SearchBackend(Protocol):
     def remove(self, doc_id: str, *, missing_ok: bool = False) -> None:
         """Drop a document from the index."""
 
-    def search(
-        self, query: str, *, limit: int = 10, locale: str | None = None
-    ) -> list[SearchHit]:
+    def search(self, query: str, *, limit: int = 10, locale: str | None = None) -> list[SearchHit]:
         """Return the best documents for ``query``, best first."""
 
     def __len__(self) -> int:
@@ -538,9 +536,7 @@ class SearchIndex:
         groups = self._expand(self._distinct_tokens(query, self._tokenizer))
         return list(dict.fromkeys(term for group in groups for term in group))
 
-    def search(
-        self, query: str, *, limit: int = 10, locale: str | None = None
-    ) -> list[SearchHit]:
+    def search(self, query: str, *, limit: int = 10, locale: str | None = None) -> list[SearchHit]:
         """Return up to ``limit`` documents best matching ``query``, best first.
 
         An empty query, or one with no indexable word (only punctuation, emoji, stop
@@ -553,9 +549,7 @@ class SearchIndex:
         terms = self._distinct_tokens(query, self._tokenizer)
         return self._rank(self._expand(terms), limit, wanted)
 
-    def suggest(
-        self, prefix: str, *, limit: int = 5, locale: str | None = None
-    ) -> list[SearchHit]:
+    def suggest(self, prefix: str, *, limit: int = 5, locale: str | None = None) -> list[SearchHit]:
         """Return documents for a query that is still being typed (search-as-you-type).
 
         The last word counts as unfinished unless the text ends with a space or

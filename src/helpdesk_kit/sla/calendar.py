@@ -102,9 +102,7 @@ class OpeningRange:
 
 
 def _time_us(value: time) -> int:
-    return (
-        (value.hour * 3600 + value.minute * 60 + value.second) * 1_000_000 + value.microsecond
-    )
+    return (value.hour * 3600 + value.minute * 60 + value.second) * 1_000_000 + value.microsecond
 
 
 def _fmt_time(value: time) -> str:
@@ -251,8 +249,9 @@ class BusinessCalendar:
                 if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
                     problems.append(f"weekly_hours: weekday {day!r} is not in 0..6 (0=Monday)")
                     continue
-                weekly[day] = _parse_ranges(ranges, f"weekly_hours[{_WEEKDAY_NAMES[day]}]",
-                                            problems)
+                weekly[day] = _parse_ranges(
+                    ranges, f"weekly_hours[{_WEEKDAY_NAMES[day]}]", problems
+                )
 
         closed: set[date] = set()
         if isinstance(holidays, str | bytes) or not isinstance(holidays, Iterable):
@@ -572,9 +571,7 @@ def _check_zone(timezone: object, problems: list[str]) -> str:
             return ""
         timezone = timezone.key
     if not isinstance(timezone, str):
-        problems.append(
-            f"timezone must be an IANA name such as 'Asia/Shanghai', got {timezone!r}"
-        )
+        problems.append(f"timezone must be an IANA name such as 'Asia/Shanghai', got {timezone!r}")
         return ""
     try:
         get_zone(timezone)

@@ -301,8 +301,10 @@ def parse_ical(
     recurrence would need a horizon; expand them, or use overrides for partial days.
     Events whose SUMMARY matches ``working_day_pattern`` are working days (e.g. ``"补班"``).
     """
-    pattern = re.compile(working_day_pattern) if isinstance(working_day_pattern, str) else (
-        working_day_pattern
+    pattern = (
+        re.compile(working_day_pattern)
+        if isinstance(working_day_pattern, str)
+        else (working_day_pattern)
     )
     problems: list[str] = []
     events: list[IcalEvent] = []
@@ -377,8 +379,9 @@ def _event_from(
     where = f"line {line}: VEVENT {summary!r}" if summary else f"line {line}: VEVENT"
     for recurring in ("RRULE", "RDATE"):
         if recurring in props:
-            problems.append(f"{where} has {recurring}; recurring events are not supported, "
-                            "list each occurrence")
+            problems.append(
+                f"{where} has {recurring}; recurring events are not supported, list each occurrence"
+            )
             return None
     if "DTSTART" not in props:
         problems.append(f"{where} has no DTSTART")
@@ -528,7 +531,8 @@ class ChinaHolidays:
     def schedule(self, year: int) -> HolidaySchedule:
         """Return ``year``'s holidays and make-up working days."""
         _check_covered(
-            self, year,
+            self,
+            year,
             "upgrade chinesecalendar once the State Council publishes the year, or add "
             "the year's holidays and make-up days as calendar holidays/overrides",
         )

@@ -221,8 +221,22 @@ class Timeline:
     """
 
     __slots__ = (
-        "base", "cum", "ends", "first", "fixed", "hi", "last", "lo", "local_epoch", "off0",
-        "off_after", "origin", "starts", "tz", "win_hi", "win_lo",
+        "base",
+        "cum",
+        "ends",
+        "first",
+        "fixed",
+        "hi",
+        "last",
+        "lo",
+        "local_epoch",
+        "off0",
+        "off_after",
+        "origin",
+        "starts",
+        "tz",
+        "win_hi",
+        "win_lo",
     )
 
     def __init__(

@@ -22,7 +22,9 @@ import attrs
 
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -439,6 +441,9 @@ class UnitOfWork(Protocol):
     followups: FollowUpRepository
     due: DueRepository
     channels: ChannelRepository
+    templates: TemplateRepository
+    macros: MacroRepository
+    authority: AuthorityRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

@@ -17,6 +17,7 @@ import attrs
 
 from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
+from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.base import (
     DEFAULT_LEASE,
     AgentRepository,
@@ -33,7 +34,10 @@ from helpdesk_kit.storage.base import (
 )
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
+from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
+from helpdesk_kit.storage.memory_authority import MemoryAuthority
 from helpdesk_kit.storage.memory_channels import MemoryChannels
+from helpdesk_kit.storage.memory_macros import MemoryMacros, MemoryTemplates
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -532,6 +536,9 @@ class MemoryUnitOfWork:
         self.followups: FollowUpRepository = _FollowUps(data, self._undo)
         self.due: DueRepository = _Due(data, self._undo)
         self.channels: ChannelRepository = MemoryChannels(data, self._undo)
+        self.templates: TemplateRepository = MemoryTemplates(data, self._undo)
+        self.macros: MacroRepository = MemoryMacros(data, self._undo)
+        self.authority: AuthorityRepository = MemoryAuthority(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

@@ -141,4 +141,3 @@ def ngram_segment(run: str, is_stop: Callable[[str], bool] | None = None) -> lis
             if is_stop is None or not is_stop(pair):
                 append(pair)
     return out
-

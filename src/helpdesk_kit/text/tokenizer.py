@@ -78,9 +78,7 @@ class Tokenizer:
     cjk_subwords: bool = False
     # raw word -> analysed word ("" = dropped); words repeat so much that this halves the
     # cost of English text. Bounded; not part of the tokenizer's identity.
-    _words: dict[str, str] = attrs.field(
-        factory=dict, init=False, repr=False, eq=False, hash=False
-    )
+    _words: dict[str, str] = attrs.field(factory=dict, init=False, repr=False, eq=False, hash=False)
 
     def resolved(self) -> Tokenizer:
         """Return this tokenizer with ``"auto"`` replaced by the mode it will really use.

@@ -885,14 +885,17 @@ class SqlEvents(_Repo):
             # next statement then sees the other's committed events (READ COMMITTED).
             if (
                 uow.dialect == "postgresql"
-                and uow.run("SELECT id FROM tickets WHERE id = ? FOR UPDATE", (ticket_id,))
-                .fetchone() is None
+                and uow.run(
+                    "SELECT id FROM tickets WHERE id = ? FOR UPDATE", (ticket_id,)
+                ).fetchone()
+                is None
             ):
                 raise NotFound("ticket", ticket_id)
             uow.locked.add(ticket_id)
         last = int(
-            uow.run("SELECT COALESCE(MAX(seq), 0) FROM events WHERE ticket_id = ?", (ticket_id,))
-            .fetchone()[0]
+            uow.run(
+                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE ticket_id = ?", (ticket_id,)
+            ).fetchone()[0]
         )
         uow.last_seq[ticket_id] = last
         return last

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable, NestedTrans
 from sqlalchemy.exc import DBAPIError
 
 from helpdesk_kit.errors import ConfigurationError, StorageError
+from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.base import (
     AgentRepository,
     CustomerRepository,
@@ -22,8 +23,11 @@ from helpdesk_kit.storage.base import (
     TicketRepository,
 )
 from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
+from helpdesk_kit.storage.sql.authority import SqlAuthority
 from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
+from helpdesk_kit.storage.sql.macros import SqlMacros, SqlTemplates
 from helpdesk_kit.storage.sql.repositories import (
     SqlAgents,
     SqlCustomers,
@@ -72,6 +76,9 @@ class SqlUnitOfWork:
         self.followups: FollowUpRepository = SqlFollowUps(self)
         self.due: DueRepository = SqlDue(self)
         self.channels: ChannelRepository = SqlChannels(self)
+        self.templates: TemplateRepository = SqlTemplates(self)
+        self.macros: MacroRepository = SqlMacros(self)
+        self.authority: AuthorityRepository = SqlAuthority(self)
 
     # -- plumbing for the repositories
 

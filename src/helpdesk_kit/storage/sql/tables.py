@@ -313,3 +313,9 @@ due_items = Table(
     PrimaryKeyConstraint("kind", "key"),
     Index(None, "kind", "due_at"),
 )
+
+# ------------------------------------------------------------------------ feature tables
+# Features define their tables in modules of their own on ``metadata``; importing them here
+# makes ``metadata`` complete wherever it is used (migrations, wiping test databases).
+
+from helpdesk_kit.storage.sql import tables_authority, tables_macros  # noqa: E402, F401
