@@ -574,7 +574,7 @@ class MacroCommands:
         if macro.template is not None:
             template = work.uow.templates.get(macro.template)
             rendered = self._render(work, template, current, agent, locale)
-            reply, current = self._reply_in(
+            reply, current = self._template_reply_in(
                 work, current, rendered, actor, transition=macro.transition
             )
         elif macro.transition is not None:
@@ -642,10 +642,10 @@ class MacroCommands:
             _, agent = self._agent(work, actor, current)
         found = template if isinstance(template, Template) else work.uow.templates.get(template)
         rendered = self._render(work, found, current, agent, locale)
-        message, _ = self._reply_in(work, current, rendered, actor, transition=transition)
+        message, _ = self._template_reply_in(work, current, rendered, actor, transition=transition)
         return message
 
-    def _reply_in(
+    def _template_reply_in(
         self,
         work: Work,
         old: Ticket,
@@ -654,55 +654,20 @@ class MacroCommands:
         *,
         transition: str | None,
     ) -> tuple[Message, Ticket]:
-        """A public reply in ``work``: the same steps and events as ``Helpdesk.reply``."""
-        desk = _desk(self)
-        if who.kind not in (AuthorKind.AGENT, AuthorKind.BOT, AuthorKind.SYSTEM):
-            raise PermissionDenied(f"{who} cannot reply; customers write through receive()")
-        text = rendered.text
-        hooked = desk.hook.render_message(desk=desk, ticket=old, text=text, actor=who)
-        if hooked is not None:
-            text = hooked
-        message = Message(
-            ticket_id=old.id,
-            author_kind=who.kind,
-            author_id=who.id,
-            text=text,
-            html=rendered.html if rendered.has_html else None,
-            created_at=work.now,
-            channel=old.channel,
-            public=True,
-        )
-        work.uow.messages.add(message)
-        new = old
-        first = who.kind is AuthorKind.AGENT and old.first_response_at is None
-        if first:
-            new = attrs.evolve(new, first_response_at=work.now)
-        event = desk._event(
+        """A public reply with a rendered template in ``work`` (``Helpdesk._reply_in``)."""
+        return _desk(self)._reply_in(
             work,
             old,
-            ev.REPLY_SENT,
+            rendered.text,
             who,
-            message_id=message.id,
-            first_response=first,
-            author_kind=who.kind.value,
-            template=rendered.template,
-            template_version=rendered.version,
-            locale=rendered.locale,
+            html=rendered.html if rendered.has_html else None,
+            transition=transition,
+            event_data={
+                "template": rendered.template,
+                "template_version": rendered.version,
+                "locale": rendered.locale,
+            },
         )
-        lc = desk.lifecycle(old.lifecycle)
-        auto = (
-            lc.reply_transition("on_agent_reply", old.status)
-            if who.kind is AuthorKind.AGENT
-            else None
-        )
-        saved = work.save(old, new, [event])
-        if auto and transition is None:
-            saved = desk._fire(work, saved, auto, Actor.system())
-        if transition is not None:
-            saved = desk._fire(work, saved, transition, who)
-        customer = work.uow.customers.get(saved.customer_id)
-        work.outbox.append((saved, message, customer))
-        return message, saved
 
 
 def _find_macro(uow: Any, ref: str) -> Macro:

@@ -640,50 +640,80 @@ class Helpdesk(ChannelCommands, MacroCommands, AuthorityCommands):
         with self._work() as work:
             old = self._load_ticket(work, ticket)
             self._check_not_merged(old)
-            rendered = self.hook.render_message(desk=self, ticket=old, text=text, actor=who)
-            if rendered is not None:
-                text = rendered
-            message = Message(
-                ticket_id=old.id,
-                author_kind=who.kind,
-                author_id=who.id,
-                text=text,
+            message, _ = self._reply_in(
+                work,
+                old,
+                text,
+                who,
                 html=html,
                 attachments=attachments,
-                created_at=work.now,
-                channel=old.channel,
-                public=True,
+                transition=transition,
+                expected_version=expected_version,
             )
-            work.uow.messages.add(message)
-            new = old
-            first = who.kind is AuthorKind.AGENT and old.first_response_at is None
-            if first:
-                new = attrs.evolve(new, first_response_at=work.now)
-            events = [
-                self._event(
-                    work,
-                    old,
-                    ev.REPLY_SENT,
-                    who,
-                    message_id=message.id,
-                    first_response=first,
-                    author_kind=who.kind.value,
-                )
-            ]
-            lc = self.lifecycle(old.lifecycle)
-            auto = (
-                lc.reply_transition("on_agent_reply", old.status)
-                if who.kind is AuthorKind.AGENT
-                else None
-            )
-            saved = work.save(old, new, events, expected_version=expected_version)
-            if auto and transition is None:
-                saved = self._fire(work, saved, auto, Actor.system())
-            if transition is not None:
-                saved = self._fire(work, saved, transition, who)
-            customer = work.uow.customers.get(saved.customer_id)
-            work.outbox.append((saved, message, customer))
             return message
+
+    def _reply_in(
+        self,
+        work: Work,
+        old: Ticket,
+        text: str,
+        who: Actor,
+        *,
+        html: str | None = None,
+        attachments: Sequence[AttachmentMeta] = (),
+        transition: str | None = None,
+        expected_version: int | None = None,
+        event_data: Mapping[str, Any] | None = None,
+    ) -> tuple[Message, Ticket]:
+        """A public reply inside ``work``: message, first response, events, auto-transition.
+
+        ``event_data`` is added to the ``reply.sent`` event (a template's name and version).
+        """
+        if who.kind not in (AuthorKind.AGENT, AuthorKind.BOT, AuthorKind.SYSTEM):
+            raise PermissionDenied(f"{who} cannot reply; customers write through receive()")
+        rendered = self.hook.render_message(desk=self, ticket=old, text=text, actor=who)
+        if rendered is not None:
+            text = rendered
+        message = Message(
+            ticket_id=old.id,
+            author_kind=who.kind,
+            author_id=who.id,
+            text=text,
+            html=html,
+            attachments=attachments,
+            created_at=work.now,
+            channel=old.channel,
+            public=True,
+        )
+        work.uow.messages.add(message)
+        new = old
+        first = who.kind is AuthorKind.AGENT and old.first_response_at is None
+        if first:
+            new = attrs.evolve(new, first_response_at=work.now)
+        event = self._event(
+            work,
+            old,
+            ev.REPLY_SENT,
+            who,
+            message_id=message.id,
+            first_response=first,
+            author_kind=who.kind.value,
+            **dict(event_data or {}),
+        )
+        lc = self.lifecycle(old.lifecycle)
+        auto = (
+            lc.reply_transition("on_agent_reply", old.status)
+            if who.kind is AuthorKind.AGENT
+            else None
+        )
+        saved = work.save(old, new, [event], expected_version=expected_version)
+        if auto and transition is None:
+            saved = self._fire(work, saved, auto, Actor.system())
+        if transition is not None:
+            saved = self._fire(work, saved, transition, who)
+        customer = work.uow.customers.get(saved.customer_id)
+        work.outbox.append((saved, message, customer))
+        return message, saved
 
     def add_note(
         self,
