@@ -22,6 +22,12 @@ import attrs
 
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.kb import (
+    KbArticleRepository,
+    KbCategoryRepository,
+    KbFeedbackRepository,
+    KbSearchLogRepository,
+)
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -437,6 +443,10 @@ class UnitOfWork(Protocol):
     events: EventRepository
     followups: FollowUpRepository
     due: DueRepository
+    kb_categories: KbCategoryRepository
+    kb_articles: KbArticleRepository
+    kb_feedback: KbFeedbackRepository
+    kb_searches: KbSearchLogRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

@@ -32,6 +32,18 @@ from helpdesk_kit.storage.base import (
     TicketRepository,
 )
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
+from helpdesk_kit.storage.kb import (
+    KbArticleRepository,
+    KbCategoryRepository,
+    KbFeedbackRepository,
+    KbSearchLogRepository,
+)
+from helpdesk_kit.storage.memory_kb import (
+    MemoryKbArticles,
+    MemoryKbCategories,
+    MemoryKbFeedback,
+    MemoryKbSearchLog,
+)
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -529,6 +541,10 @@ class MemoryUnitOfWork:
         self.events: EventRepository = _Events(data, self._undo)
         self.followups: FollowUpRepository = _FollowUps(data, self._undo)
         self.due: DueRepository = _Due(data, self._undo)
+        self.kb_categories: KbCategoryRepository = MemoryKbCategories(data, self._undo)
+        self.kb_articles: KbArticleRepository = MemoryKbArticles(data, self._undo)
+        self.kb_feedback: KbFeedbackRepository = MemoryKbFeedback(data, self._undo)
+        self.kb_searches: KbSearchLogRepository = MemoryKbSearchLog(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

@@ -21,7 +21,19 @@ from helpdesk_kit.storage.base import (
     MessageRepository,
     TicketRepository,
 )
+from helpdesk_kit.storage.kb import (
+    KbArticleRepository,
+    KbCategoryRepository,
+    KbFeedbackRepository,
+    KbSearchLogRepository,
+)
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
+from helpdesk_kit.storage.sql.kb import (
+    SqlKbArticles,
+    SqlKbCategories,
+    SqlKbFeedback,
+    SqlKbSearchLog,
+)
 from helpdesk_kit.storage.sql.repositories import (
     SqlAgents,
     SqlCustomers,
@@ -69,6 +81,10 @@ class SqlUnitOfWork:
         self.events: EventRepository = SqlEvents(self)
         self.followups: FollowUpRepository = SqlFollowUps(self)
         self.due: DueRepository = SqlDue(self)
+        self.kb_categories: KbCategoryRepository = SqlKbCategories(self)
+        self.kb_articles: KbArticleRepository = SqlKbArticles(self)
+        self.kb_feedback: KbFeedbackRepository = SqlKbFeedback(self)
+        self.kb_searches: KbSearchLogRepository = SqlKbSearchLog(self)
 
     # -- plumbing for the repositories
 

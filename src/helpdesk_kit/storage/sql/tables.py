@@ -313,3 +313,9 @@ due_items = Table(
     PrimaryKeyConstraint("kind", "key"),
     Index(None, "kind", "due_at"),
 )
+
+# ------------------------------------------------------------------------ features
+
+# Feature tables live in modules of their own on this ``metadata``; importing them here
+# makes ``metadata`` complete wherever the tables are used (migrations, wipe, tests).
+from helpdesk_kit.storage.sql import tables_kb as _tables_kb  # noqa: E402, F401
