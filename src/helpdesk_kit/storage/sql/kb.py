@@ -446,6 +446,9 @@ class SqlKbFeedback(_Repo):
 
     def add_vote(self, vote: ArticleVote) -> ArticleVote:
         """Store a vote (replacing the voter's earlier one)."""
+        found = select(kb_articles.c.id).where(kb_articles.c.id == vote.article_id)
+        if self._uow.execute(found).first() is None:
+            raise InvalidInput(f"vote refers to article {vote.article_id!r}, which does not exist")
         v = kb_votes.c
         if vote.voter is not None:
             self._uow.execute(
