@@ -29,6 +29,12 @@ __all__ = [
 ]
 
 
+def _as_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(values, str):
+        raise InvalidInput("questions must be a sequence of str (a list), not a single str")
+    return tuple(values)
+
+
 @attrs.frozen
 class SearchDocument:
     """One document for a search backend: what ``add`` takes, as a value."""
@@ -37,7 +43,7 @@ class SearchDocument:
     title: str
     body: str = ""
     locale: str | None = None
-    questions: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    questions: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple)
 
 
 def normalize_locale(locale: str) -> str:

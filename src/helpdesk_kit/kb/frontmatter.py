@@ -94,11 +94,11 @@ def parse_front_matter(
             if current_list is None:
                 problems.append(f"line {line_no}: list item outside a list: {raw.strip()!r}")
                 continue
-            text = _scalar(item.group(1) or "")
-            if text is None:
+            item_value = _scalar(item.group(1) or "")
+            if item_value is None:
                 problems.append(f"line {line_no}: malformed quoted string: {raw.strip()!r}")
             else:
-                current_list.append(text)
+                current_list.append(item_value)
             continue
         current_list = None
         match = _KEY_LINE.match(raw)
@@ -120,11 +120,11 @@ def parse_front_matter(
             inner = value[1:-1].strip()
             meta[key] = [_unquote(v) for v in inner.split(",")] if inner else []
         else:
-            text = _scalar(value)
-            if text is None:
+            scalar = _scalar(value)
+            if scalar is None:
                 problems.append(f"line {line_no}: malformed quoted string for {key!r}")
             else:
-                meta[key] = text
+                meta[key] = scalar
     if problems:
         raise InvalidDefinition(f"front matter of {source}", problems)
     body = "\n".join(lines[end + 1 :]).strip("\n")

@@ -147,7 +147,8 @@ def test_kb_article_round_trip(kb_storage: Storage) -> None:
     with kb_storage.unit_of_work() as uow:
         got = uow.kb_articles.get(article.id)
         assert got == article
-        assert got.created_at is not None and got.created_at.utcoffset() is not None
+        assert got.created_at is not None
+        assert got.created_at.utcoffset() is not None
         assert uow.kb_articles.find("退款-时间", "zh-CN") == article
         assert uow.kb_articles.find("退款-时间", "en") is None
         assert uow.kb_articles.get_many([article.id, "missing", article.id]) == {
@@ -275,7 +276,8 @@ def test_kb_article_changes_feed(kb_storage: Storage) -> None:
         assert start >= 2
         changes = uow.kb_articles.changed_since(start - 2)
         assert [x.id for _, x in changes] == [a.id, b.id]
-        assert changes[1][0] == start and changes[0][0] < start
+        assert changes[1][0] == start
+        assert changes[0][0] < start
         a2 = uow.kb_articles.update(attrs.evolve(a, title="A2", version=2), expected_version=1)
         uow.commit()
     with kb_storage.unit_of_work() as uow:
@@ -350,7 +352,8 @@ def test_kb_views_and_stats(kb_storage: Storage) -> None:
         stats = uow.kb_feedback.stats([b.id, a.id, "missing"])
         assert list(stats) == [b.id, a.id, "missing"]
         assert stats[a.id].views == 5
-        assert stats[b.id].views == 0 and stats[b.id].helpful_ratio is None
+        assert stats[b.id].views == 0
+        assert stats[b.id].helpful_ratio is None
         assert stats["missing"].votes == 0
 
 
@@ -377,7 +380,8 @@ def test_kb_unanswered_counts_per_query_locale_day(kb_storage: Storage) -> None:
         ]
         assert rows[0].last_seen == day2
         assert rows[1].last_seen == day2 + timedelta(hours=3)
-        assert rows[3].query == "x" * 200 and len(rows) == 4
+        assert rows[3].query == "x" * 200
+        assert len(rows) == 4
         since = uow.kb_searches.unanswered(since=day2 + timedelta(hours=5), limit=2)
         assert [(r.query, r.count) for r in since] == [("能开专票吗", 2), ("where is my order", 1)]
         assert uow.kb_searches.unanswered(since=day2 + timedelta(days=1)) == []

@@ -306,7 +306,8 @@ class Fts5SearchIndex(_SqlIndex):
 
     def _delete(self, conn: Connection, doc_id: str) -> bool:
         t = self.table
-        row = self._run(conn, f"SELECT rid FROM {t}_docs WHERE doc_id = :id", {"id": doc_id}).first()
+        sql = f"SELECT rid FROM {t}_docs WHERE doc_id = :id"
+        row = self._run(conn, sql, {"id": doc_id}).first()
         if row is None:
             return False
         self._run(conn, f"DELETE FROM {t}_fts WHERE rowid = :rid", {"rid": row[0]})
