@@ -13,7 +13,9 @@ import attrs
 import pluggy
 
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
+from helpdesk_kit.desk import kb_plugin
 from helpdesk_kit.desk.bulk import ImportSummary
+from helpdesk_kit.desk.kb import KnowledgeBase, KnowledgeBaseCommands
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.settings import DeskSettings
@@ -75,11 +77,14 @@ TicketRef = Ticket | str | int
 ActorLike = Actor | Agent | Customer | None
 
 _DONE = (StateCategory.SOLVED, StateCategory.CLOSED)
-BUILTIN_PLUGINS: list[tuple[str, object]] = [("helpdesk_kit.storage", storage_plugin)]
+BUILTIN_PLUGINS: list[tuple[str, object]] = [
+    ("helpdesk_kit.storage", storage_plugin),
+    ("helpdesk_kit.kb", kb_plugin),
+]
 _STAFF_ROLES = frozenset({"agent", "supervisor", "admin", "system"})
 
 
-class Helpdesk:
+class Helpdesk(KnowledgeBaseCommands):
     """A help desk: tickets, customers, agents and the commands that change them.
 
     ``Helpdesk()`` keeps everything in memory on the system clock;
@@ -117,6 +122,7 @@ class Helpdesk:
         self.channels: dict[str, Any] = collect_objects(self.hook.register_channels, "channel")
         self._reactors: list[tuple[str, Reactor]] = []
         self._sweepers: dict[str, Sweeper] = {}
+        self.kb = KnowledgeBase(self)
         self._check_definitions()
         self._active_statuses = sorted(
             {
