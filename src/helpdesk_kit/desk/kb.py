@@ -395,7 +395,9 @@ class KnowledgeBase:
         allowed = {"key", "name", "parent", "description", "position", "names"}
         unknown = sorted(set(changes) - allowed)
         if unknown:
-            raise InvalidInput(f"cannot change {unknown} of a category (allowed: {sorted(allowed)})")
+            raise InvalidInput(
+                f"cannot change {unknown} of a category (allowed: {sorted(allowed)})"
+            )
         with self._desk._work() as work:
             current = work.uow.kb_categories.get(self._category_ref_id(work, category))
             fields = dict(changes)
@@ -671,7 +673,9 @@ class KnowledgeBase:
         found = self.articles(key=source.key, limit=1000)
         return sorted(found, key=lambda a: a.locale)
 
-    def related_articles(self, article: ArticleRef, *, published_only: bool = True) -> list[Article]:
+    def related_articles(
+        self, article: ArticleRef, *, published_only: bool = True
+    ) -> list[Article]:
         """The related articles, each in the article's locale when written in it, else in its
         language, else any locale."""
         source = self.get_article(article)
@@ -943,7 +947,7 @@ class KnowledgeBase:
             path.append("unpublish")
         elif article.status is ArticleStatus.IN_REVIEW and target is ArticleStatus.DRAFT:
             path.append("reject")
-        path += [a for a in _STATUS_PATH[target]]
+        path += list(_STATUS_PATH[target])
         for action in path:
             article = self.transition_article(article, action, note="imported", actor=who)
         return article
