@@ -261,10 +261,12 @@ def _cell(text: str) -> str:
     return _SPACE.sub(" ", text.replace(_BREAK, " ")).strip().replace("|", "\\|") or " "
 
 
+_URL_ESCAPES = {" ": "%20", "(": "%28", ")": "%29", "<": "%3C", ">": "%3E"}
+
+
 def _destination(url: str) -> str:
-    if re.search(r"[\s()<>]", url):
-        return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
-    return url
+    """A link destination Markdown reads back whole: spaces, parentheses and <> encoded."""
+    return re.sub(r"[ ()<>]", lambda m: _URL_ESCAPES[m.group(0)], url)
 
 
 def _indent(text: str, width: int) -> str:

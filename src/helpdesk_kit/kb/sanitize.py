@@ -176,9 +176,15 @@ def sanitize_html(html: str) -> str:
 
 _FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n.*?(?:^[ ]{0,3}\1[ \t]*$|\Z)", re.M | re.S)
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>")
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(\s[^<>]*)?(/?)>")
+# an autolink, an HTML comment, or a tag: its name ends at a space, "/" or ">" ("<a/x=...>")
+_MARKUP = re.compile(
+    r"<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*)>"
+    r"|(?P<comment><!--.*?(?:-->|\Z))"
+    r"|<(?P<close>/?)(?P<name>[A-Za-z][A-Za-z0-9:-]*)(?=[\s/>])(?P<attrs>[^<>]*)>",
+    re.S,
+)
+# a "<" that could start markup once pieces around removed markup are joined
+_LOOSE_LT = re.compile(r"<(?=[A-Za-z/!?]|$)")
 _LINK = re.compile(
     r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]"  # ![label] or [label], one level of brackets inside
     r"\(\s*(<[^<>\n]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)"  # (<url> or (url with (balanced) parts
@@ -198,45 +204,68 @@ class _TagReader(HTMLParser):
             self.found = (tag, [(n.lower(), v or "") for n, v in attributes])
 
 
-def _clean_tag(match: re.Match[str]) -> str:
-    closing, name = match.group(1), match.group(2).lower()
+def _clean_tag(closing: str, name: str, tag_text: str) -> str:
     if name not in ALLOWED_TAGS:
         return ""
     if closing:
         return "" if name in VOID_ELEMENTS else f"</{name}>"
     reader = _TagReader()
-    reader.feed(match.group(0))
+    reader.feed(tag_text)
     reader.close()
     attributes = reader.found[1] if reader.found else []
     return _start_tag(name, _clean_attributes(name, attributes))
 
 
-def _drop_raw_html(text: str) -> str:
-    text = _COMMENT.sub("", text)
+def _escaped(text: str, index: int) -> bool:
+    """True when the character at ``index`` follows an odd number of backslashes."""
+    count = 0
+    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
+        count += 1
+    return count % 2 == 1
+
+
+def _escape_loose(text: str) -> str:
+    """Turn every unescaped "<" that could start markup into "&lt;" (shown as "<")."""
     out: list[str] = []
     pos = 0
-    while True:
-        match = _TAG.search(text, pos)
-        if match is None:
-            out.append(text[pos:])
-            break
-        out.append(text[pos : match.start()])
-        name = match.group(2).lower()
-        if name in DROP_WITH_CONTENT and not match.group(1):
-            if match.group(4):  # self-closing: nothing inside
-                pos = match.end()
-                continue
-            end = re.compile(rf"</{re.escape(name)}\s*>", re.I).search(text, match.end())
-            pos = len(text) if end is None else end.end()
+    for match in _LOOSE_LT.finditer(text):
+        if _escaped(text, match.start()):
             continue
-        out.append(_clean_tag(match))
+        out.append(text[pos : match.start()])
+        out.append("&lt;")
         pos = match.end()
+    out.append(text[pos:])
     return "".join(out)
 
 
-def _clean_autolink(match: re.Match[str]) -> str:
-    url = match.group(1)
-    return match.group(0) if safe_url(url) is not None and ":" in url else url
+def _drop_raw_html(text: str) -> str:
+    out: list[str] = []
+    start = search = 0  # text before ``start`` is done; look for markup from ``search``
+    while True:
+        match = _MARKUP.search(text, search)
+        if match is None:
+            break
+        if _escaped(text, match.start()):  # "\<b>" is text, shown as "<b>"
+            search = match.start() + 1
+            continue
+        out.append(_escape_loose(text[start : match.start()]))
+        start = search = match.end()
+        url = match.group("auto")
+        if url is not None:  # <https://...> is a link; an unsafe one becomes its text
+            out.append(match.group(0) if safe_url(url) is not None else _escape_loose(url))
+            continue
+        if match.group("comment") is not None:
+            continue
+        name = match.group("name").lower()
+        if name in DROP_WITH_CONTENT and not match.group("close"):
+            if match.group("attrs").rstrip().endswith("/"):
+                continue  # self-closing: nothing inside
+            end = re.compile(rf"</{re.escape(name)}\s*>", re.I).search(text, match.end())
+            start = search = len(text) if end is None else end.end()
+            continue
+        out.append(_clean_tag(match.group("close"), name, match.group(0)))
+    out.append(_escape_loose(text[start:]))
+    return "".join(out)
 
 
 def _clean_reference(match: re.Match[str]) -> str:
@@ -270,7 +299,6 @@ def _outside_spans(text: str, fn: Callable[[str], str]) -> str:
 
 def _clean_markdown_part(text: str) -> str:
     if "<" in text:
-        text = _AUTOLINK.sub(_clean_autolink, text)
         text = _drop_raw_html(text)
     if "](" in text:
         text = _LINK.sub(_link_replacement, text)
