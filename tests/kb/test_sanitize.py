@@ -165,7 +165,7 @@ def test_raw_html_in_markdown_is_cleaned(payload: str) -> None:
 
 def test_allowed_markup_survives() -> None:
     source = (
-        '<h2>Refunds</h2><p>Within <strong>3</strong> days, see '
+        "<h2>Refunds</h2><p>Within <strong>3</strong> days, see "
         '<a href="https://shop.example/r?a=1&amp;b=2" title="Refunds">this page</a> or '
         '<a href="mailto:help@shop.example">mail us</a>.</p>'
         '<ul><li>one</li></ul><img src="/img/a.png" alt="A" width="120"><table><tr>'
@@ -173,7 +173,7 @@ def test_allowed_markup_survives() -> None:
         '<pre><code class="language-python evil">x = 1</code></pre>'
     )
     assert sanitize_html(source) == (
-        '<h2>Refunds</h2><p>Within <strong>3</strong> days, see '
+        "<h2>Refunds</h2><p>Within <strong>3</strong> days, see "
         '<a href="https://shop.example/r?a=1&amp;b=2" title="Refunds" '
         'rel="nofollow noopener noreferrer">this page</a> or '
         '<a href="mailto:help@shop.example" rel="nofollow noopener noreferrer">mail us</a>.</p>'

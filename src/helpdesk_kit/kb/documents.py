@@ -75,7 +75,8 @@ _KNOWN = (
 _LIST_KEYS = frozenset({"tags", "questions", "related", "attachments"})
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
-_NOTION_ID = re.compile(r"[\s_-]+[0-9a-f]{32}$")
+_NOTION_ID = re.compile(r"[\s_-]+[0-9a-f]{32}$")  # "Refund policy 0f3c...9a1b.md"
+_CONFLUENCE_ID = re.compile(r"_\d{3,}$")  # "Refund-policy_98765.html"
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
 
 
@@ -110,12 +111,12 @@ def detect_locale(text: str) -> str:
 
 
 def key_from_filename(name: str) -> str:
-    """Return an article key from a file name: no extension, no Notion id, slugified.
-
-    ``"Refund policy 0f3c...9a1b.md"`` -> ``"refund-policy"``.
+    """Return an article key from a file name: no extension, no Notion or Confluence page id,
+    slugified: ``"Refund policy 0f3c...9a1b.md"`` and ``"Refund-policy_98765.html"`` ->
+    ``"refund-policy"``.
     """
     stem = re.sub(r"\.(md|markdown|html?|txt)$", "", name, flags=re.I)
-    stem = _NOTION_ID.sub("", stem)
+    stem = _CONFLUENCE_ID.sub("", _NOTION_ID.sub("", stem))
     return slugify(stem)
 
 

@@ -82,8 +82,7 @@ class _SqlIndex:
             engine = make_engine(engine)
         if engine.dialect.name != self.dialect:
             raise ConfigurationError(
-                f"{type(self).__name__} needs a {self.dialect} database, "
-                f"not {engine.dialect.name}"
+                f"{type(self).__name__} needs a {self.dialect} database, not {engine.dialect.name}"
             )
         self.engine = engine
         self.table = _check_table(table)
@@ -219,9 +218,7 @@ class _SqlIndex:
     def _clear(self, conn: Connection) -> None:
         raise NotImplementedError
 
-    def search(
-        self, query: str, *, limit: int = 10, locale: str | None = None
-    ) -> list[SearchHit]:
+    def search(self, query: str, *, limit: int = 10, locale: str | None = None) -> list[SearchHit]:
         """Return up to ``limit`` documents best matching ``query``, best first.
 
         Queries with no indexable word (empty, punctuation, emoji, stop words) return [].
@@ -233,9 +230,7 @@ class _SqlIndex:
             return []
         return self._rank(tokens, None, limit, wanted)
 
-    def suggest(
-        self, prefix: str, *, limit: int = 5, locale: str | None = None
-    ) -> list[SearchHit]:
+    def suggest(self, prefix: str, *, limit: int = 5, locale: str | None = None) -> list[SearchHit]:
         """Search as the text is typed: an unfinished last word matches words it starts."""
         check_limit(limit)
         wanted = check_locale(locale)
