@@ -56,6 +56,12 @@ from helpdesk_kit.text.stopwords import STOP_WORDS
 __all__ = ["Fts5SearchIndex", "PostgresSearchIndex"]
 
 _TABLE = re.compile(r"^[a-z_][a-z0-9_]{0,40}$")
+_BACKOFF_CHARS = 3  # queries with more Chinese characters than this drop covered ones
+
+
+def _is_han_char(term: str) -> bool:
+    return len(term) == 1 and "\u3400" <= term <= "\U0003134f"
+
 _WEIGHTS = (3.0, 3.0, 1.0)  # title, questions, body
 
 
@@ -128,7 +134,38 @@ class _SqlIndex:
 
     def _query_tokens(self, query: str) -> list[str]:
         tokens = self._tokenizer.tokens(query[:MAX_QUERY_CHARS])
+        if sum(map(_is_han_char, tokens)) > _BACKOFF_CHARS:
+            tokens = self._unigram_backoff(tokens)
         return list(dict.fromkeys(tokens))[:MAX_QUERY_TOKENS]
+
+    def _unigram_backoff(self, tokens: list[str]) -> list[str]:
+        """Drop a Chinese character from a long query when a bigram holding it is indexed.
+
+        As :class:`~helpdesk_kit.kb.search.SearchIndex` does: common characters match a
+        large share of the articles, so ranking them costs much for little; a character
+        that no indexed bigram covers stays ("券" in "券用不上" still finds "优惠券").
+        """
+        bigrams = {
+            t for t in tokens if len(t) == 2 and _is_han_char(t[0]) and _is_han_char(t[1])
+        }
+        with self._read() as conn:
+            known = self._indexed(conn, sorted(bigrams)) if bigrams else set()
+        kept: list[str] = []
+        last = len(tokens) - 1
+        for i, token in enumerate(tokens):
+            if _is_han_char(token):
+                before = tokens[i - 1] if i > 0 else ""
+                after = tokens[i + 1] if i < last else ""
+                if (before in known and before[1] == token) or (
+                    after in known and after[0] == token
+                ):
+                    continue
+            kept.append(token)
+        return kept
+
+    def _indexed(self, conn: Connection, terms: list[str]) -> set[str]:
+        """Which of ``terms`` some indexed document holds."""
+        raise NotImplementedError
 
     def _prefix_tokens(self, prefix: str) -> tuple[list[str], str | None, str | None]:
         """Finished query tokens, and the unfinished last word (raw and stemmed), if any."""
@@ -267,6 +304,10 @@ class Fts5SearchIndex(_SqlIndex):
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {t}_fts USING fts5(title, questions, body, "
             "tokenize = \"unicode61 remove_diacritics 0 tokenchars '.,@%+-_'\")",
         )
+        self._run(
+            conn,
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {t}_vocab USING fts5vocab({t}_fts, 'row')",
+        )
 
     def _put(self, conn: Connection, doc: SearchDocument) -> None:
         t = self.table
@@ -298,6 +339,10 @@ class Fts5SearchIndex(_SqlIndex):
                 "b": self._joined(doc.body),
             },
         )
+
+    def _indexed(self, conn: Connection, terms: list[str]) -> set[str]:
+        sql = f"SELECT 1 FROM {self.table}_vocab WHERE term = :term"
+        return {t for t in terms if self._run(conn, sql, {"term": t}).first() is not None}
 
     def _delete(self, conn: Connection, doc_id: str) -> bool:
         t = self.table
@@ -378,6 +423,15 @@ class PostgresSearchIndex(_SqlIndex):
             },
         )
 
+    def _indexed(self, conn: Connection, terms: list[str]) -> set[str]:
+        params = {f"t{i}": term for i, term in enumerate(terms)}
+        probes = " UNION ALL ".join(
+            f"SELECT :t{i} AS term WHERE EXISTS (SELECT 1 FROM {self.table}_docs "
+            f"WHERE doc @@ plainto_tsquery('simple', :t{i}))"
+            for i in range(len(terms))
+        )
+        return {row[0] for row in self._run(conn, probes, params)}
+
     def _delete(self, conn: Connection, doc_id: str) -> bool:
         sql = f"DELETE FROM {self.table}_docs WHERE doc_id = :id"
         return bool(self._run(conn, sql, {"id": doc_id}).rowcount)
@@ -420,7 +474,9 @@ class PostgresSearchIndex(_SqlIndex):
             params.update(loc=locale, pattern=_like_prefix(locale))
         sql = (
             f"WITH q AS (SELECT {q_cols}), "
-            f"m AS (SELECT d.rid, d.doc_id, d.locale, d.norm_locale, d.doc FROM {t}_docs d, q "
+            # "|| ''": the tsvector is decompressed once here, not once per ts_rank call
+            f"m AS (SELECT d.rid, d.doc_id, d.locale, d.norm_locale, d.doc || ''::tsvector "
+            f"AS doc FROM {t}_docs d, q "
             f"WHERE d.doc @@ ({any_match})), "
             f"df AS (SELECT {df_cols} FROM m, q), "
             f"n AS (SELECT count(*)::float8 AS n FROM {t}_docs) "
