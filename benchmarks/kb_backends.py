@@ -3,8 +3,8 @@
 Run from the repository root:
 
     PYTHONPATH=src /work/venv/bin/python benchmarks/kb_backends.py
-    PYTHONPATH=src HELPDESK_KIT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
-        /work/venv/bin/python benchmarks/kb_backends.py --docs 20000
+    HELPDESK_KIT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        PYTHONPATH=src /work/venv/bin/python benchmarks/kb_backends.py --docs 20000
 
 Part 1, backends: the same generated corpus as benchmarks/kb.py (half English, half
 Chinese) goes into the in-memory BM25F ``SearchIndex`` (the baseline), SQLite FTS5 (an
@@ -41,7 +41,8 @@ def _load_kb_benchmark() -> Any:
     """benchmarks/kb.py (its corpus and query generators), loaded by path, not by name."""
     path = Path(__file__).resolve().with_name("kb.py")
     spec = importlib.util.spec_from_file_location("_kb_benchmark", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while building
     spec.loader.exec_module(module)
