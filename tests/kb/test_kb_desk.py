@@ -401,3 +401,24 @@ def test_import_starter_is_idempotent(helpdesk: Helpdesk) -> None:
     assert refund is not None
     assert refund.review_by == date(2026, 12, 31)
     assert [v.note for v in helpdesk.kb.versions(refund)] == ["imported", "imported"]
+
+
+def test_without_the_builtin_kb_plugin(helpdesk_clock: FrozenClock) -> None:
+    desk = Helpdesk(
+        clock=helpdesk_clock, load_entrypoints=False, disable_plugins=["helpdesk_kit.kb"]
+    )
+    assert desk.kb.search_backends == []
+    desk.kb.create_article("Refunds")  # articles work without search
+    with pytest.raises(ConfigurationError, match="not registered"):
+        desk.search_articles("refund")
+    plugin = CountingPlugin()
+    desk = Helpdesk(
+        clock=helpdesk_clock,
+        plugins=[plugin],
+        load_entrypoints=False,
+        disable_plugins=["helpdesk_kit.kb"],
+    )
+    desk.kb.configure(search_backend="counting")
+    customer = desk.add_customer("x", email="x@example.com")
+    ticket = desk.open_ticket(customer, "refund", "refund please")
+    assert desk.suggest_articles(ticket) == []  # no built-in suggestions either

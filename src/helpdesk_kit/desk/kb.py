@@ -220,7 +220,13 @@ class KnowledgeBase:
         self._seen_change = 0
 
     def _make_backend(self) -> SearchBackend:
-        factory = self._factories[self._backend_name]
+        factory = self._factories.get(self._backend_name)
+        if factory is None:  # the plugin that registers it is blocked or missing
+            raise ConfigurationError(
+                f"search backend {self._backend_name!r} is not registered (registered: "
+                f"{', '.join(self.search_backends) or 'none'}); is the plugin "
+                "helpdesk_kit.kb disabled?"
+            )
         try:
             backend: SearchBackend = factory(self._desk, **self._backend_options)
         except TypeError as exc:
@@ -896,8 +902,9 @@ class KnowledgeBase:
         who = self._actor(actor)
         default = ArticleStatus(status)
         report = ImportReport()
-        agents = {a.email.casefold(): a.id for a in self._desk.agents() if a.email}
-        agent_ids = {a.id for a in self._desk.agents()}
+        staff = self._desk.agents()
+        agents = {a.email.casefold(): a.id for a in staff if a.email}
+        agent_ids = {a.id for a in staff}
         for doc in documents:
             label = f"{doc.key} ({doc.locale})"
             category_id = None

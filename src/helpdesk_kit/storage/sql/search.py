@@ -84,9 +84,12 @@ class _SqlIndex:
     dialect = ""
 
     def __init__(self, engine: Engine | str, *, table: str = "kb_search") -> None:
+        self._owns_engine = isinstance(engine, str)
         if isinstance(engine, str):
             engine = make_engine(engine)
         if engine.dialect.name != self.dialect:
+            if self._owns_engine:
+                engine.dispose()
             raise ConfigurationError(
                 f"{type(self).__name__} needs a {self.dialect} database, not {engine.dialect.name}"
             )
@@ -96,6 +99,11 @@ class _SqlIndex:
         self._raw = attrs.evolve(self._tokenizer, stem=False, drop_stopwords=False)
         self._lock = threading.Lock()
         self._ready = False
+
+    def close(self) -> None:
+        """Release the engine's connections if this index made the engine (from a URL)."""
+        if self._owns_engine:
+            self.engine.dispose()
 
     # -- plumbing
 
