@@ -241,3 +241,13 @@ def test_kb_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "52 created" in capsys.readouterr().out
     assert main(["kb", "import", str(tmp_path / "nowhere"), "--url", other]) == 1
     assert "not a folder" in capsys.readouterr().err
+
+
+def test_documents_that_make_no_valid_article_stop_the_import(helpdesk: Helpdesk) -> None:
+    good = ArticleDocument(key="good", locale="en", title="Good")
+    selfish = ArticleDocument(key="me", locale="en", title="Me", related=("me",))
+    long_title = ArticleDocument(key="long", locale="en", title="x" * 501)
+    with pytest.raises(InvalidDefinition) as info:
+        helpdesk.kb.import_documents([good, selfish, long_title])
+    assert len(info.value.problems) == 2
+    assert helpdesk.kb.count_articles() == 0

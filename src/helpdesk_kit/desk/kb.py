@@ -35,6 +35,7 @@ from helpdesk_kit.errors import (
     ConcurrencyConflict,
     ConfigurationError,
     HelpdeskError,
+    InvalidDefinition,
     InvalidInput,
     PermissionDenied,
 )
@@ -901,6 +902,8 @@ class KnowledgeBase:
         """
         who = self._actor(actor)
         default = ArticleStatus(status)
+        documents = list(documents)
+        _check_documents(documents)  # all or nothing: no half-done import
         report = ImportReport()
         staff = self._desk.agents()
         agents = {a.email.casefold(): a.id for a in staff if a.email}
@@ -1070,6 +1073,29 @@ class KnowledgeBase:
     def _category_or_none(self, key: str) -> Category | None:
         with self._desk.storage.unit_of_work() as uow:
             return uow.kb_categories.get_by_key(key)
+
+
+def _check_documents(documents: Sequence[ArticleDocument]) -> None:
+    """Raise InvalidDefinition listing every document that would not make a valid article."""
+    problems: list[str] = []
+    for doc in documents:
+        try:
+            Article(
+                key=doc.key,
+                locale=doc.locale,
+                title=doc.title,
+                body=doc.body,
+                html=doc.html,
+                tags=doc.tags,
+                questions=doc.questions,
+                related=doc.related,
+                attachments=doc.attachments,
+                review_by=doc.review_by,
+            )
+        except HelpdeskError as exc:
+            problems.append(f"{doc.key} ({doc.locale}): {exc}")
+    if problems:
+        raise InvalidDefinition("the articles to import", problems)
 
 
 def _document(article: Article) -> SearchDocument:
