@@ -102,6 +102,13 @@ class RecordingPlugin:
         return [SimpleNamespace(article_id="kb-1", title="Delivery times", score=2.5)]
 
     @hookimpl
+    def register_search_backends(self, register):
+        from helpdesk_kit.kb import SearchIndex
+
+        self._seen("register_search_backends")
+        register("recording", lambda desk, **options: SearchIndex(fuzzy=False, **options))
+
+    @hookimpl
     def on_ticket_event(self, desk, event, ticket):
         self._seen("on_ticket_event", kind=event.kind, ref=ticket.ref)
 

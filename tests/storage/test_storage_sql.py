@@ -154,10 +154,11 @@ def test_db_cli_on_a_new_sqlite_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     from helpdesk_kit.storage.sql.migrate import head_revision
 
     url = sqlite_url(tmp_path / "new.db")
+    head = head_revision()
     assert main(["db", "upgrade", "--url", url]) == 0
-    assert f"schema at revision {head_revision()}" in capsys.readouterr().out
+    assert f"schema at revision {head}" in capsys.readouterr().out
     assert main(["db", "current", "--url", url]) == 0
-    assert f"revision {head_revision()}" in capsys.readouterr().out
+    assert f"revision {head}" in capsys.readouterr().out
     assert main(["db", "current", "--url", "memory://"]) == 1
 
 

@@ -13,9 +13,11 @@ import attrs
 import pluggy
 
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
+from helpdesk_kit.desk import kb_plugin
 from helpdesk_kit.desk.authority import AuthorityCommands
 from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.channels import ChannelCommands
+from helpdesk_kit.desk.kb import KnowledgeBase, KnowledgeBaseCommands
 from helpdesk_kit.desk.macros import MacroCommands
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
@@ -78,11 +80,14 @@ TicketRef = Ticket | str | int
 ActorLike = Actor | Agent | Customer | None
 
 _DONE = (StateCategory.SOLVED, StateCategory.CLOSED)
-BUILTIN_PLUGINS: list[tuple[str, object]] = [("helpdesk_kit.storage", storage_plugin)]
+BUILTIN_PLUGINS: list[tuple[str, object]] = [
+    ("helpdesk_kit.storage", storage_plugin),
+    ("helpdesk_kit.kb", kb_plugin),
+]
 _STAFF_ROLES = frozenset({"agent", "supervisor", "admin", "system"})
 
 
-class Helpdesk(ChannelCommands, MacroCommands, AuthorityCommands):
+class Helpdesk(ChannelCommands, MacroCommands, AuthorityCommands, KnowledgeBaseCommands):
     """A help desk: tickets, customers, agents and the commands that change them.
 
     ``Helpdesk()`` keeps everything in memory on the system clock;
@@ -123,6 +128,7 @@ class Helpdesk(ChannelCommands, MacroCommands, AuthorityCommands):
         )
         self._reactors: list[tuple[str, Reactor]] = []
         self._sweepers: dict[str, Sweeper] = {}
+        self.kb = KnowledgeBase(self)
         self._check_definitions()
         self._active_statuses = sorted(
             {

@@ -24,6 +24,12 @@ from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.kb import (
+    KbArticleRepository,
+    KbCategoryRepository,
+    KbFeedbackRepository,
+    KbSearchLogRepository,
+)
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.tickets.model import (
     Agent,
@@ -444,6 +450,10 @@ class UnitOfWork(Protocol):
     templates: TemplateRepository
     macros: MacroRepository
     authority: AuthorityRepository
+    kb_categories: KbCategoryRepository
+    kb_articles: KbArticleRepository
+    kb_feedback: KbFeedbackRepository
+    kb_searches: KbSearchLogRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

@@ -34,9 +34,21 @@ from helpdesk_kit.storage.base import (
 )
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
+from helpdesk_kit.storage.kb import (
+    KbArticleRepository,
+    KbCategoryRepository,
+    KbFeedbackRepository,
+    KbSearchLogRepository,
+)
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.storage.memory_authority import MemoryAuthority
 from helpdesk_kit.storage.memory_channels import MemoryChannels
+from helpdesk_kit.storage.memory_kb import (
+    MemoryKbArticles,
+    MemoryKbCategories,
+    MemoryKbFeedback,
+    MemoryKbSearchLog,
+)
 from helpdesk_kit.storage.memory_macros import MemoryMacros, MemoryTemplates
 from helpdesk_kit.tickets.model import (
     Agent,
@@ -539,6 +551,10 @@ class MemoryUnitOfWork:
         self.templates: TemplateRepository = MemoryTemplates(data, self._undo)
         self.macros: MacroRepository = MemoryMacros(data, self._undo)
         self.authority: AuthorityRepository = MemoryAuthority(data, self._undo)
+        self.kb_categories: KbCategoryRepository = MemoryKbCategories(data, self._undo)
+        self.kb_articles: KbArticleRepository = MemoryKbArticles(data, self._undo)
+        self.kb_feedback: KbFeedbackRepository = MemoryKbFeedback(data, self._undo)
+        self.kb_searches: KbSearchLogRepository = MemoryKbSearchLog(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

@@ -15,10 +15,17 @@ from importlib import resources
 import attrs
 
 from helpdesk_kit.errors import InvalidDefinition, InvalidInput
+from helpdesk_kit.kb.documents import ArticleDocument
 from helpdesk_kit.kb.frontmatter import FrontMatterValue, parse_front_matter
 from helpdesk_kit.kb.search import SearchBackend
 
-__all__ = ["StarterFaq", "index_starter_faqs", "load_starter_faqs"]
+__all__ = [
+    "STARTER_CATEGORIES",
+    "StarterFaq",
+    "index_starter_faqs",
+    "load_starter_faqs",
+    "starter_documents",
+]
 
 _FOLDERS = ("en", "zh")
 _REQUIRED = ("key", "locale", "title", "category")
@@ -133,3 +140,36 @@ def index_starter_faqs(index: SearchBackend, faqs: Sequence[StarterFaq] | None =
     for faq in chosen:
         index.add(faq.doc_id, faq.title, faq.body, locale=faq.locale, questions=faq.questions)
     return len(chosen)
+
+
+#: The starter pack's categories: key -> (English name, Chinese name).
+STARTER_CATEGORIES: dict[str, tuple[str, str]] = {
+    "orders": ("Orders & delivery", "订单与配送"),
+    "returns": ("Returns & refunds", "退货退款"),
+    "payment": ("Payment", "支付"),
+    "account": ("Account & password", "账户与密码"),
+    "invoices": ("Invoices", "发票"),
+    "coupons": ("Coupons", "优惠券"),
+    "membership": ("Membership & points", "会员与积分"),
+    "privacy": ("Privacy", "隐私"),
+    "contact": ("Contact & service hours", "联系我们与服务时间"),
+    "after-sales": ("After-sales & warranty", "售后与保修"),
+    "products": ("Products & stock", "商品与库存"),
+}
+
+
+def starter_documents(locale: str | None = None) -> list[ArticleDocument]:
+    """Return the starter FAQs as article documents, ready for the knowledge base to import."""
+    return [
+        ArticleDocument(
+            key=faq.key,
+            locale=faq.locale,
+            title=faq.title,
+            body=faq.body,
+            category=faq.category,
+            tags=faq.tags,
+            questions=faq.questions,
+            review_by=faq.review_by,
+        )
+        for faq in load_starter_faqs(locale)
+    ]

@@ -23,10 +23,22 @@ from helpdesk_kit.storage.base import (
     TicketRepository,
 )
 from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.kb import (
+    KbArticleRepository,
+    KbCategoryRepository,
+    KbFeedbackRepository,
+    KbSearchLogRepository,
+)
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.storage.sql.authority import SqlAuthority
 from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
+from helpdesk_kit.storage.sql.kb import (
+    SqlKbArticles,
+    SqlKbCategories,
+    SqlKbFeedback,
+    SqlKbSearchLog,
+)
 from helpdesk_kit.storage.sql.macros import SqlMacros, SqlTemplates
 from helpdesk_kit.storage.sql.repositories import (
     SqlAgents,
@@ -79,6 +91,10 @@ class SqlUnitOfWork:
         self.templates: TemplateRepository = SqlTemplates(self)
         self.macros: MacroRepository = SqlMacros(self)
         self.authority: AuthorityRepository = SqlAuthority(self)
+        self.kb_categories: KbCategoryRepository = SqlKbCategories(self)
+        self.kb_articles: KbArticleRepository = SqlKbArticles(self)
+        self.kb_feedback: KbFeedbackRepository = SqlKbFeedback(self)
+        self.kb_searches: KbSearchLogRepository = SqlKbSearchLog(self)
 
     # -- plumbing for the repositories
 

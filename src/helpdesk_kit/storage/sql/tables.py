@@ -318,4 +318,8 @@ due_items = Table(
 # Features define their tables in modules of their own on ``metadata``; importing them here
 # makes ``metadata`` complete wherever it is used (migrations, wiping test databases).
 
-from helpdesk_kit.storage.sql import tables_authority, tables_macros  # noqa: E402, F401
+from helpdesk_kit.storage.sql import (  # noqa: E402, F401
+    tables_authority,
+    tables_kb,
+    tables_macros,
+)
