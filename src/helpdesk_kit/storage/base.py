@@ -22,6 +22,7 @@ import attrs
 
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -437,6 +438,7 @@ class UnitOfWork(Protocol):
     events: EventRepository
     followups: FollowUpRepository
     due: DueRepository
+    sla: SlaTimerRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

@@ -32,6 +32,8 @@ from helpdesk_kit.storage.base import (
     TicketRepository,
 )
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
+from helpdesk_kit.storage.memory_sla import MemorySlaTimers
+from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -529,6 +531,7 @@ class MemoryUnitOfWork:
         self.events: EventRepository = _Events(data, self._undo)
         self.followups: FollowUpRepository = _FollowUps(data, self._undo)
         self.due: DueRepository = _Due(data, self._undo)
+        self.sla: SlaTimerRepository = MemorySlaTimers(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

@@ -21,6 +21,7 @@ from helpdesk_kit.storage.base import (
     MessageRepository,
     TicketRepository,
 )
+from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
 from helpdesk_kit.storage.sql.repositories import (
     SqlAgents,
@@ -32,6 +33,7 @@ from helpdesk_kit.storage.sql.repositories import (
     SqlMessages,
     SqlTickets,
 )
+from helpdesk_kit.storage.sql.sla import SqlSlaTimers
 from helpdesk_kit.storage.urls import redact_url
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.events: EventRepository = SqlEvents(self)
         self.followups: FollowUpRepository = SqlFollowUps(self)
         self.due: DueRepository = SqlDue(self)
+        self.sla: SlaTimerRepository = SqlSlaTimers(self)
 
     # -- plumbing for the repositories
 

@@ -313,3 +313,8 @@ due_items = Table(
     PrimaryKeyConstraint("kind", "key"),
     Index(None, "kind", "due_at"),
 )
+
+
+# Feature tables live in modules of their own on this ``metadata``; importing them here
+# keeps ``metadata`` complete for Alembic and the schema tests (they import this module).
+from helpdesk_kit.storage.sql import tables_sla as _tables_sla  # noqa: E402, F401
