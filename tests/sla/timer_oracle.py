@@ -353,7 +353,9 @@ class TimerOracle:
         )
 
 
-def engine_view(timer: Any, calendar_of: Callable[[str], BusinessCalendar], now: datetime) -> dict[str, Any]:
+def engine_view(
+    timer: Any, calendar_of: Callable[[str], BusinessCalendar], now: datetime
+) -> dict[str, Any]:
     """The engine's timer in the oracle's comparable form."""
     finished = timer.finished
     end = now

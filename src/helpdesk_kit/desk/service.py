@@ -17,6 +17,7 @@ from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.settings import DeskSettings
+from helpdesk_kit.desk.sla import SlaCommands, holiday_registry
 from helpdesk_kit.desk.work import Work
 from helpdesk_kit.errors import (
     AlreadyExists,
@@ -79,7 +80,7 @@ BUILTIN_PLUGINS: list[tuple[str, object]] = [("helpdesk_kit.storage", storage_pl
 _STAFF_ROLES = frozenset({"agent", "supervisor", "admin", "system"})
 
 
-class Helpdesk:
+class Helpdesk(SlaCommands):
     """A help desk: tickets, customers, agents and the commands that change them.
 
     ``Helpdesk()`` keeps everything in memory on the system clock;
@@ -115,6 +116,7 @@ class Helpdesk:
         self.lifecycles: dict[str, Lifecycle] = collect_lifecycles(self.hook.register_lifecycles)
         self.guards = collect_named(self.hook.register_guards, "guard", replace=True)
         self.channels: dict[str, Any] = collect_objects(self.hook.register_channels, "channel")
+        self.holiday_providers = holiday_registry(self.hook)
         self._reactors: list[tuple[str, Reactor]] = []
         self._sweepers: dict[str, Sweeper] = {}
         self._check_definitions()
