@@ -135,7 +135,8 @@ def test_policy_set_first_match_wins() -> None:
     assert policies.select({"priority": "low"}) is anything
     assert PolicySet([urgent]).select({"priority": "low"}) is None
     assert policies["default"] is anything
-    assert policies.needs("priority") and not policies.needs("tier")
+    assert policies.needs("priority")
+    assert not policies.needs("tier")
     with pytest.raises(InvalidInput, match="no SLA policy 'x'"):
         policies["x"]
     with pytest.raises(InvalidDefinition, match="two policies are called 'urgent'"):

@@ -63,7 +63,8 @@ def test_a_reply_at_the_due_instant_is_late_and_a_sweep_there_notices() -> None:
     assert [n.kind for n in notices] == ["warning"]
     assert swept["first_response"].warned_at == T0 + 30 * M
     again, notices = tick(swept, T0 + 59 * M)
-    assert notices == [] and again == swept
+    assert notices == []
+    assert again == swept
 
 
 def test_business_hours_thresholds_and_pauses() -> None:
@@ -204,7 +205,8 @@ def test_replay_and_unrecorded_notices() -> None:
     ]
     assert [n.kind for n in unrecorded(result.notices, recorded)] == ["breach"]
     data = result.notices[1].event_data()
-    assert data["metric"] == "first_response" and data["cycle"] == 1
+    assert data["metric"] == "first_response"
+    assert data["cycle"] == 1
     assert data["breached_at"] == (T0 + H).isoformat()
     assert data["target_seconds"] == 3600.0
 
