@@ -29,7 +29,7 @@ import attrs
 from helpdesk_kit.clock import ensure_aware, to_utc
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.work import Work
-from helpdesk_kit.errors import InvalidDefinition, InvalidInput, NotFound
+from helpdesk_kit.errors import InvalidDefinition, InvalidInput
 from helpdesk_kit.plugins import collect_named
 from helpdesk_kit.sla.calendar import BusinessCalendar
 from helpdesk_kit.sla.config import calendar_from_dict, load_policies, policy_set_from_dict
@@ -75,7 +75,8 @@ class SlaConfig:
     """A desk's SLA set-up: the policies, every calendar by name, the machine's settings.
 
     ``batch_size``: due items a sweeper claims at a time; ``lease``: how long a claimed
-    item stays with a sweeper that stopped before finishing it.
+    item stays with a sweeper that stopped before finishing it; ``tickets_per_transaction``:
+    how many claimed tickets one sweep transaction locks and updates together.
     """
 
     policies: PolicySet
@@ -83,6 +84,7 @@ class SlaConfig:
     settings: SlaSettings = attrs.field(factory=SlaSettings)
     batch_size: int = 500
     lease: timedelta = DEFAULT_LEASE
+    tickets_per_transaction: int = 50
 
 
 @attrs.frozen
@@ -130,6 +132,7 @@ class SlaCommands:
         bot_time_counts: bool = False,
         batch_size: int = 500,
         lease: timedelta = DEFAULT_LEASE,
+        tickets_per_transaction: int = 50,
     ) -> SlaConfig:
         """Turn SLA on (or change it): policies, calendars by name, and the settings.
 
@@ -139,7 +142,8 @@ class SlaCommands:
         providers are looked up in :attr:`holiday_providers`); ``"24x7"`` always exists.
         Every policy's calendar must be known, else ``InvalidDefinition`` lists them all.
         ``bot_time_counts``: count the time a bot holds a conversation before the hand-off
-        towards the first response (off by default).
+        towards the first response (off by default). ``batch_size``, ``lease`` and
+        ``tickets_per_transaction`` tune sweeps (see :class:`SlaConfig`).
         """
         desk = _desk(self)
         if isinstance(policies, str | Path):
@@ -165,8 +169,12 @@ class SlaCommands:
                     problems += [f"calendar {name!r}: {p}" for p in exc.problems]
             else:
                 problems.append(f"calendar {name!r} is not a BusinessCalendar: {spec!r}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            problems.append(f"batch_size must be a positive integer, got {batch_size!r}")
+        for label, value in (
+            ("batch_size", batch_size),
+            ("tickets_per_transaction", tickets_per_transaction),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.append(f"{label} must be a positive integer, got {value!r}")
         if not isinstance(lease, timedelta) or lease <= timedelta(0):
             problems.append(f"lease must be a positive timedelta, got {lease!r}")
         problems += pset.problems(known)
@@ -178,6 +186,7 @@ class SlaCommands:
             SlaSettings(bot_time_counts=bool(bot_time_counts)),
             batch_size,
             lease,
+            tickets_per_transaction,
         )
         self._sla = config
         if not any(name == "sla" for name, _ in desk._reactors):
@@ -289,8 +298,11 @@ class SlaCommands:
                 ctx = _context(desk, work, current, config, {})
                 result = replay(trail, ctx=ctx)
                 timers, notices = tick(result.timers, work.now)
-                pending = unrecorded([*result.notices, *notices], trail)
-                _store(work, current.id, {t.metric: t for t in stored}, timers, pending, True)
+                late = unrecorded([*result.notices, *notices], trail)
+                pending = _Pending(work)
+                old = {t.metric: t for t in stored}
+                pending.add(current.id, old, timers, late, force_due=True)
+                pending.flush()
                 return sorted(timers.values(), key=lambda t: _ORDER[t.metric])
 
         return retry_on_conflict(once)
@@ -350,34 +362,55 @@ def _state_before(ticket: Ticket, events: Iterable[TicketEvent]) -> str:
     return ticket.status
 
 
-def _store(
-    work: Work,
-    ticket_id: str,
-    old: Mapping[str, SlaTimer],
-    new: Mapping[str, SlaTimer],
-    notices: Sequence[Notice],
-    force_due: bool = False,
-) -> tuple[int, int]:
-    """Save changed timers, keep the ticket's due item at its next threshold, record notices."""
-    changed = [t for metric, t in new.items() if old.get(metric) != t]
-    if changed:
-        work.uow.sla.save(sorted(changed, key=lambda t: _ORDER[t.metric]))
-    upcoming = next_instant(new.values())
-    if force_due or upcoming != next_instant(old.values()):
-        if upcoming is None:
-            work.uow.due.cancel(DUE_KIND, ticket_id)
-        else:
-            work.uow.due.schedule(DUE_KIND, ticket_id, upcoming)
-    if notices:
-        work.ticket(ticket_id)  # the after-commit hooks show the ticket with the event
-        work.record(
-            [
-                TicketEvent(ticket_id, n.event_kind, work.now, "system", n.event_data())
-                for n in notices
-            ]
-        )
-    warnings = sum(1 for n in notices if n.kind == "warning")
-    return warnings, len(notices) - warnings
+class _Pending:
+    """What one transaction stores for SLA: changed timers, due items and notices.
+
+    Timers and events of every ticket go to storage in one statement each (bulk intake and
+    sweeps touch many tickets); each ticket's due item is kept at its next threshold.
+    """
+
+    def __init__(self, work: Work) -> None:
+        self.work = work
+        self.timers: list[SlaTimer] = []
+        self.notices: list[Notice] = []
+
+    def add(
+        self,
+        ticket_id: str,
+        old: Mapping[str, SlaTimer],
+        new: Mapping[str, SlaTimer],
+        notices: Sequence[Notice],
+        *,
+        force_due: bool = False,
+    ) -> None:
+        """Note one ticket's new timers and notices (``force_due``: re-schedule even if equal)."""
+        self.timers += [t for metric, t in new.items() if old.get(metric) != t]
+        self.notices += notices
+        upcoming = next_instant(new.values())
+        if force_due or upcoming != next_instant(old.values()):
+            if upcoming is None:
+                self.work.uow.due.cancel(DUE_KIND, ticket_id)
+            else:
+                self.work.uow.due.schedule(DUE_KIND, ticket_id, upcoming)
+
+    def flush(self) -> tuple[int, int]:
+        """Store what was noted; return (warnings, breaches) recorded."""
+        work = self.work
+        if self.timers:
+            work.uow.sla.save(sorted(self.timers, key=lambda t: (t.ticket_id, _ORDER[t.metric])))
+        notices = self.notices
+        if notices:
+            for ticket_id in dict.fromkeys(n.timer.ticket_id for n in notices):
+                work.ticket(ticket_id)  # the after-commit hooks show the ticket with the event
+            work.record(
+                [
+                    TicketEvent(n.timer.ticket_id, n.event_kind, work.now, "system", n.event_data())
+                    for n in notices
+                ]
+            )
+        self.timers, self.notices = [], []
+        warnings = sum(1 for n in notices if n.kind == "warning")
+        return warnings, len(notices) - warnings
 
 
 def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
@@ -404,6 +437,7 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
         tid: {t.metric: t for t in timers}
         for tid, timers in (work.uow.sla.list_for_tickets(wanted) if wanted else {}).items()
     }
+    pending = _Pending(work)
     for tid, evs in by_ticket.items():
         ticket = work.ticket(tid)
         merged = {s: snapshot.get(s, {}) for s in sources[tid]}
@@ -417,7 +451,8 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
         else:
             result = apply(old, evs, state=_state_before(ticket, evs), ctx=ctx)
             notices = result.notices
-        _store(work, tid, old, result.timers, notices)
+        pending.add(tid, old, result.timers, notices)
+    pending.flush()
 
 
 # -------------------------------------------------------------------- the sweeper
@@ -427,16 +462,20 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _sweep_ticket(desk: Helpdesk, ticket_id: str, now: datetime) -> tuple[int, int]:
+def _sweep_tickets(desk: Helpdesk, ticket_ids: Sequence[str], now: datetime) -> tuple[int, int]:
+    """One transaction: lock the tickets (in id order), move their timers to ``now``."""
     with desk._work(now) as work:
-        try:
-            stored = work.uow.sla.for_update(ticket_id)  # the ticket is ours until commit
-        except NotFound:
-            work.uow.due.cancel(DUE_KIND, ticket_id)
-            return 0, 0
-        old = {t.metric: t for t in stored}
-        new, notices = tick(old, now)
-        return _store(work, ticket_id, old, new, notices, force_due=True)
+        stored = work.uow.sla.for_update_many(ticket_ids)  # the tickets are ours until commit
+        pending = _Pending(work)
+        for ticket_id in ticket_ids:
+            timers = stored.get(ticket_id)
+            if timers is None:  # the ticket is gone
+                work.uow.due.cancel(DUE_KIND, ticket_id)
+                continue
+            old = {t.metric: t for t in timers}
+            new, found = tick(old, now)
+            pending.add(ticket_id, old, new, found, force_due=True)
+        return pending.flush()
 
 
 def _sweep(desk: Helpdesk, now: datetime) -> SlaSweepResult:
@@ -456,9 +495,10 @@ def _sweep(desk: Helpdesk, now: datetime) -> SlaSweepResult:
         todo = [item.key for item in items if item.key not in seen]
         if not todo:
             break
-        for ticket_id in todo:
-            seen.add(ticket_id)
-            w, b = retry_on_conflict(functools.partial(_sweep_ticket, desk, ticket_id, now))
+        seen.update(todo)
+        for start in range(0, len(todo), config.tickets_per_transaction):
+            chunk = todo[start : start + config.tickets_per_transaction]
+            w, b = retry_on_conflict(functools.partial(_sweep_tickets, desk, chunk, now))
             warnings += w
             breaches += b
     return SlaSweepResult(len(seen), warnings, breaches)

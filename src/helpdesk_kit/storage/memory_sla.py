@@ -47,6 +47,14 @@ class MemorySlaTimers:
             raise NotFound("ticket", ticket_id)
         return self.list_for_ticket(ticket_id)
 
+    def for_update_many(self, ticket_ids: Sequence[str]) -> dict[str, list[SlaTimer]]:
+        """The timers of the tickets that exist."""
+        return {
+            tid: self.list_for_ticket(tid)
+            for tid in sorted(set(ticket_ids))
+            if tid in self._tickets
+        }
+
     def save(self, timers: Sequence[SlaTimer]) -> None:
         """Insert or replace timers."""
         for timer in timers:

@@ -37,6 +37,13 @@ class SlaTimerRepository(Protocol):
         """
         ...
 
+    def for_update_many(self, ticket_ids: Sequence[str]) -> dict[str, list[SlaTimer]]:
+        """:meth:`for_update` for several tickets, locked in id order (one sweep batch).
+
+        Tickets that do not exist are left out; a ticket without timers maps to ``[]``.
+        """
+        ...
+
     def save(self, timers: Sequence[SlaTimer]) -> None:
         """Insert or replace these timers (each replaces the stored one of its key)."""
         ...

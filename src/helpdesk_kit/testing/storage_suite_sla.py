@@ -22,6 +22,7 @@ from helpdesk_kit.tickets.model import Customer, Ticket
 __all__ = [
     "sla_storage",
     "test_sla_breached_between_is_a_range",
+    "test_sla_for_update_many_leaves_out_missing_tickets",
     "test_sla_for_update_reads_and_knows_tickets",
     "test_sla_list_for_tickets",
     "test_sla_rollback_forgets_timers",
@@ -155,6 +156,18 @@ def test_sla_for_update_reads_and_knows_tickets(sla_storage: Storage) -> None:
         uow.commit()
     with sla_storage.unit_of_work() as uow, pytest.raises(NotFound):
         uow.sla.for_update("no-such-ticket")
+
+
+def test_sla_for_update_many_leaves_out_missing_tickets(sla_storage: Storage) -> None:
+    a, b = _tickets(sla_storage, 2)
+    timer = _timer(b, resumed_at=T0)
+    with sla_storage.unit_of_work() as uow:
+        uow.sla.save([timer])
+        uow.commit()
+    with sla_storage.unit_of_work() as uow:
+        found = uow.sla.for_update_many([b, "no-such-ticket", a, b])
+        assert found == {a: [], b: [timer]}
+        assert uow.sla.for_update_many([]) == {}
 
 
 def test_sla_breached_between_is_a_range(sla_storage: Storage) -> None:

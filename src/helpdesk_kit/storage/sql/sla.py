@@ -121,6 +121,24 @@ class SqlSlaTimers:
                 uow.locked.add(ticket_id)
         return self.list_for_ticket(ticket_id)
 
+    def for_update_many(self, ticket_ids: Sequence[str]) -> dict[str, list[SlaTimer]]:
+        """Lock the tickets' rows in id order (PostgreSQL), then read their timers."""
+        uow = self._uow
+        wanted = sorted(set(ticket_ids))
+        existing: list[str] = []
+        lock = " FOR UPDATE" if uow.dialect == "postgresql" else ""
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found = uow.run(
+                f"SELECT id FROM tickets WHERE id IN ({marks}) ORDER BY id{lock}", tuple(chunk)
+            ).fetchall()
+            existing += [row[0] for row in found]
+        if lock:
+            uow.locked.update(existing)
+        timers = self.list_for_tickets(existing)
+        return {tid: timers.get(tid, []) for tid in existing}
+
     def save(self, timers: Sequence[SlaTimer]) -> None:
         """Upsert the timers (one statement, executed for every row)."""
         if not timers:
