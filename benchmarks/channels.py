@@ -17,28 +17,21 @@ Run::
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
-from pathlib import Path
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
 
-# benchmarks/email.py would shadow the standard library's email package: keep this folder
-# off sys.path.
-_here = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if str(Path(p or ".").resolve()) != _here]
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from email.message import EmailMessage  # noqa: E402
-from typing import Any  # noqa: E402
-
-from helpdesk_kit import FrozenClock, Helpdesk, Identity, InboundMessage  # noqa: E402
-from helpdesk_kit.channels.base import ChannelPlugin  # noqa: E402
-from helpdesk_kit.channels.email import EmailChannel, parse_email  # noqa: E402
-from helpdesk_kit.storage.base import Storage  # noqa: E402
-from helpdesk_kit.storage.sql import SqlStorage  # noqa: E402
+from helpdesk_kit import FrozenClock, Helpdesk, Identity, InboundMessage
+from helpdesk_kit.channels.base import ChannelPlugin
+from helpdesk_kit.channels.email import EmailChannel, parse_email
+from helpdesk_kit.storage.base import Storage
+from helpdesk_kit.storage.sql import SqlStorage
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 

@@ -27,25 +27,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-# benchmarks/email.py would shadow the standard library's email package (which SQLAlchemy
-# imports): keep this folder off sys.path.
-_here = str(Path(__file__).resolve().parent)
-sys.path[:] = [p for p in sys.path if str(Path(p or ".").resolve()) != _here]
-
 try:
     import helpdesk_kit  # noqa: F401
 except ImportError:  # running from a checkout without PYTHONPATH=src
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from helpdesk_kit import FrozenClock, Helpdesk, hookimpl  # noqa: E402
-from helpdesk_kit.authority import Money  # noqa: E402
-from helpdesk_kit.macros import (  # noqa: E402
+from helpdesk_kit import FrozenClock, Helpdesk, hookimpl
+from helpdesk_kit.authority import Money
+from helpdesk_kit.macros import (
     RenderContext,
     default_variables,
     render_template,
     starter_pack,
 )
-from helpdesk_kit.tickets.model import Agent, Customer, Ticket  # noqa: E402
+from helpdesk_kit.tickets.model import Agent, Customer, Ticket
 
 T0 = datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
 

@@ -55,7 +55,9 @@ class Oracle:
         for i, token in enumerate(tokens):
             neighbours = tokens[max(0, i - 1) : i] + tokens[i + 1 : i + 2]
             if token in han and any(
-                len(n) == 2 and token in n and n in vocabulary
+                len(n) == 2
+                and token in n
+                and n in vocabulary
                 and (n[1] == token if j == 0 and i > 0 else n[0] == token)
                 for j, n in enumerate(neighbours)
             ):

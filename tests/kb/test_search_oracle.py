@@ -14,14 +14,32 @@ from helpdesk_kit.text import Tokenizer
 
 from .oracle import Oracle
 
-WORDS = ["order", "refund", "parcel", "password", "invoice", "coupon", "late", "退款", "订单",
-         "发票", "快递", "密码", "SO123", "12345"]
+WORDS = [
+    "order",
+    "refund",
+    "parcel",
+    "password",
+    "invoice",
+    "coupon",
+    "late",
+    "退款",
+    "订单",
+    "发票",
+    "快递",
+    "密码",
+    "SO123",
+    "12345",
+]
 TOKENIZER = Tokenizer(mode="ngram", drop_stopwords=True)
 
 texts = st.lists(st.sampled_from(WORDS), min_size=0, max_size=6).map(" ".join)
 doc_ids = st.sampled_from([f"d{i}" for i in range(8)])
 add_op = st.tuples(
-    st.just("add"), doc_ids, texts, texts, st.lists(texts, max_size=2),
+    st.just("add"),
+    doc_ids,
+    texts,
+    texts,
+    st.lists(texts, max_size=2),
     st.sampled_from([None, "en", "zh-CN"]),
 )
 remove_op = st.tuples(st.just("remove"), doc_ids)

@@ -12,9 +12,22 @@ from helpdesk_kit.kb import SearchIndex, StarterFaq, index_starter_faqs, load_st
 from helpdesk_kit.kb.starter import _faq_from_text
 
 TOPICS = {
-    "order-status", "delivery-time", "change-address", "cancel-order", "return-policy",
-    "refund-time", "exchange", "payment-methods", "payment-failed", "reset-password",
-    "account-locked", "change-contact", "invoice", "coupon", "membership", "privacy",
+    "order-status",
+    "delivery-time",
+    "change-address",
+    "cancel-order",
+    "return-policy",
+    "refund-time",
+    "exchange",
+    "payment-methods",
+    "payment-failed",
+    "reset-password",
+    "account-locked",
+    "change-contact",
+    "invoice",
+    "coupon",
+    "membership",
+    "privacy",
     "contact-hours",
 }
 

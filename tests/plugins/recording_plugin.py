@@ -134,6 +134,27 @@ class RecordingPlugin:
 
         register("refund", refund)
 
+    @hookimpl
+    def register_holiday_providers(self, register):
+        self._seen("register_holiday_providers")
+        register("shop_closures", shop_closures)
+
+    @hookimpl
+    def select_sla_policy(self, desk, ticket, policies):
+        self._seen("select_sla_policy", ticket=ticket, policies=policies)
+        if "vip" in ticket.tags:
+            return next((p for p in policies if p.name == "vip"), None)
+        return None
+
+
+def shop_closures(years=None):
+    """A holiday provider: the shop closes for a stocktake on 11 November 2026."""
+    from datetime import date
+
+    from helpdesk_kit.sla import StaticHolidays
+
+    return StaticHolidays({date(2026, 11, 11): "stocktake"}, years=years or [2026])
+
 
 class BrokenEventPlugin:
     @hookimpl

@@ -7,6 +7,7 @@ import helpdesk_kit
 from helpdesk_kit import Helpdesk, Identity, InboundMessage
 from helpdesk_kit.errors import GuardFailed, PluginError
 from helpdesk_kit.plugins import hookimpl
+from helpdesk_kit.sla import guide_policies
 
 from .recording_plugin import BrokenEventPlugin, RecordingPlugin
 
@@ -226,6 +227,7 @@ def test_recording_plugin_hooks_all_fire(recorder, helpdesk_clock):
         "recording://", clock=helpdesk_clock, plugins=[recorder], load_entrypoints=False
     )
     ann = desk.add_agent("Ann")
+    desk.configure_sla(guide_policies())  # SLA asks select_sla_policy for each ticket
     r = desk.receive(
         InboundMessage("outbox", Identity("email", "z@example.com"), text="refund please")
     )

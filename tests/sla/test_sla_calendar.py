@@ -59,8 +59,7 @@ def test_exact_to_the_microsecond() -> None:
     assert cal.elapsed(a, datetime(2026, 3, 9, 9, 0, 0, 1, tzinfo=BERLIN)) == 3 * US
     b = datetime(2026, 3, 9, 9, 0, 0, 1, tzinfo=BERLIN)
     assert cal.add(b, -2 * US) == datetime(2026, 3, 6, 17, 59, 59, 999_999, tzinfo=BERLIN)
-    assert cal.add(a, timedelta(seconds=1)) == datetime(2026, 3, 9, 9, 0, 0, 999_998,
-                                                         tzinfo=BERLIN)
+    assert cal.add(a, timedelta(seconds=1)) == datetime(2026, 3, 9, 9, 0, 0, 999_998, tzinfo=BERLIN)
 
 
 def test_negative_elapsed_and_add() -> None:
@@ -97,16 +96,27 @@ def test_results_are_in_the_calendar_zone() -> None:
 
 
 def test_open_intervals_clip_and_merge() -> None:
-    cal = BusinessCalendar("UTC", {0: [(time(9), time(12)), (time(12), time(18))],
-                                   1: [(time(0), time(0))], 2: [(time(0), time(6))]})
-    got = list(cal.open_intervals(datetime(2026, 3, 2, 10, tzinfo=UTC),
-                                  datetime(2026, 3, 4, 3, tzinfo=UTC)))
+    cal = BusinessCalendar(
+        "UTC",
+        {
+            0: [(time(9), time(12)), (time(12), time(18))],
+            1: [(time(0), time(0))],
+            2: [(time(0), time(6))],
+        },
+    )
+    got = list(
+        cal.open_intervals(
+            datetime(2026, 3, 2, 10, tzinfo=UTC), datetime(2026, 3, 4, 3, tzinfo=UTC)
+        )
+    )
     assert got == [
         (datetime(2026, 3, 2, 10, tzinfo=UTC), datetime(2026, 3, 2, 18, tzinfo=UTC)),
         (datetime(2026, 3, 3, 0, tzinfo=UTC), datetime(2026, 3, 4, 3, tzinfo=UTC)),
     ]
-    assert list(cal.open_intervals(datetime(2026, 3, 4, tzinfo=UTC),
-                                   datetime(2026, 3, 3, tzinfo=UTC))) == []
+    assert (
+        list(cal.open_intervals(datetime(2026, 3, 4, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)))
+        == []
+    )
 
 
 # --- overnight ranges --------------------------------------------------------------------
@@ -117,8 +127,10 @@ def test_overnight_range_belongs_to_the_day_it_starts() -> None:
     cal = BusinessCalendar("Asia/Shanghai", {4: [(time(22), time(6))]})
     saturday_3am = datetime(2026, 3, 7, 3, tzinfo=SHANGHAI)
     assert cal.is_open(saturday_3am)
-    assert cal.elapsed(datetime(2026, 3, 6, tzinfo=SHANGHAI),
-                       datetime(2026, 3, 8, tzinfo=SHANGHAI)) == 8 * H
+    assert (
+        cal.elapsed(datetime(2026, 3, 6, tzinfo=SHANGHAI), datetime(2026, 3, 8, tzinfo=SHANGHAI))
+        == 8 * H
+    )
     # Friday's holiday closes the whole shift, Saturday's does not touch it
     assert not cal.with_holidays([friday]).is_open(saturday_3am)
     assert cal.with_holidays([date(2026, 3, 7)]).is_open(saturday_3am)
@@ -211,8 +223,7 @@ def test_midnight_in_a_gap_santiago() -> None:
     tz = ZoneInfo("America/Santiago")
     sunday = datetime(2026, 9, 6, 12, tzinfo=tz)
     assert cal.elapsed(sunday - 13 * H, sunday + 13 * H) == 23 * H
-    assert cal.next_open(datetime(2026, 9, 5, 12, tzinfo=tz)) == datetime(2026, 9, 6, 1,
-                                                                        tzinfo=tz)
+    assert cal.next_open(datetime(2026, 9, 5, 12, tzinfo=tz)) == datetime(2026, 9, 6, 1, tzinfo=tz)
 
 
 # --- precedence, providers, copies ---------------------------------------------------------
@@ -237,8 +248,9 @@ def test_provider_working_day_and_precedence() -> None:
     makeup_sunday = date(2026, 3, 8)
     company_day_off = date(2026, 3, 10)
     provider = StaticHolidays(holidays=[date(2026, 3, 9)], working_days=[makeup_sunday])
-    cal = BusinessCalendar.from_provider("Asia/Shanghai", MON_FRI, provider,
-                                         holidays=[company_day_off])
+    cal = BusinessCalendar.from_provider(
+        "Asia/Shanghai", MON_FRI, provider, holidays=[company_day_off]
+    )
     assert cal.ranges_on(makeup_sunday) == (OpeningRange(time(9), time(18)),)
     assert not cal.is_working_day(date(2026, 3, 9))
     assert not cal.is_working_day(company_day_off)
@@ -255,8 +267,9 @@ def test_makeup_hours_default_and_explicit() -> None:
     provider = StaticHolidays(working_days=[date(2026, 3, 7)])  # a Saturday
     cal = BusinessCalendar.from_provider("UTC", weekly, provider)
     assert cal.ranges_on(date(2026, 3, 7)) == (OpeningRange(time(9), time(17)),)
-    explicit = BusinessCalendar.from_provider("UTC", weekly, provider,
-                                              makeup_hours=[(time(8), time(12))])
+    explicit = BusinessCalendar.from_provider(
+        "UTC", weekly, provider, makeup_hours=[(time(8), time(12))]
+    )
     assert explicit.ranges_on(date(2026, 3, 7)) == (OpeningRange(time(8), time(12)),)
 
 
@@ -294,8 +307,7 @@ def test_with_holidays_returns_a_new_calendar() -> None:
 
 def test_equality_repr_pickle_copy() -> None:
     a = BusinessCalendar("Asia/Shanghai", MON_FRI, holidays=[date(2026, 5, 1)])
-    b = BusinessCalendar(ZoneInfo("Asia/Shanghai"), {**MON_FRI, 5: []},
-                         holidays={date(2026, 5, 1)})
+    b = BusinessCalendar(ZoneInfo("Asia/Shanghai"), {**MON_FRI, 5: []}, holidays={date(2026, 5, 1)})
     assert a == b
     assert hash(a) == hash(b)
     assert a != a.with_holidays([date(2026, 5, 4)])
@@ -335,8 +347,10 @@ def test_threads_share_one_calendar() -> None:
     assert all(r == results[0] for r in results)
     reference = china_business_calendar()  # a fresh calendar, built on one thread
     assert results[0][:50] == [
-        reference.elapsed(start + timedelta(days=(i * 7) % 700, hours=i % 24),
-                          start + timedelta(days=(i * 7) % 700 + 20, hours=i % 24))
+        reference.elapsed(
+            start + timedelta(days=(i * 7) % 700, hours=i % 24),
+            start + timedelta(days=(i * 7) % 700 + 20, hours=i % 24),
+        )
         for i in range(50)
     ]
 
@@ -396,9 +410,21 @@ def test_invalid_construction_lists_every_problem() -> None:
     problems = info.value.problems
     assert len(problems) == 13, problems
     text = str(info.value)
-    for needle in ("Mars/Olympus_Mons", "weekday 7", "weekday -1", "overlap", "'09:00'",
-                   "'18:00'", "23:00", "single range", "tzinfo", "datetime.datetime(2026, 1, 1",
-                   "'2026-01-02'", "'2026-01-03'", "(datetime.time(9, 0),)"):
+    for needle in (
+        "Mars/Olympus_Mons",
+        "weekday 7",
+        "weekday -1",
+        "overlap",
+        "'09:00'",
+        "'18:00'",
+        "23:00",
+        "single range",
+        "tzinfo",
+        "datetime.datetime(2026, 1, 1",
+        "'2026-01-02'",
+        "'2026-01-03'",
+        "(datetime.time(9, 0),)",
+    ):
         assert needle in text, needle
 
 

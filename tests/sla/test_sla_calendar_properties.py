@@ -46,9 +46,18 @@ def _transition_days(zone: str) -> list[date]:
 ANCHORS = {zone: _transition_days(zone) for zone in ZONES}
 # China: the weeks around the 2025–2026 holidays with weekend make-up days.
 ANCHORS["Asia/Shanghai"] = [
-    date(2025, 1, 24), date(2025, 2, 6), date(2025, 4, 25), date(2025, 9, 26),
-    date(2025, 10, 9), date(2026, 1, 1), date(2026, 2, 12), date(2026, 2, 26),
-    date(2026, 5, 7), date(2026, 9, 18), date(2026, 10, 8), date(2025, 12, 30),
+    date(2025, 1, 24),
+    date(2025, 2, 6),
+    date(2025, 4, 25),
+    date(2025, 9, 26),
+    date(2025, 10, 9),
+    date(2026, 1, 1),
+    date(2026, 2, 12),
+    date(2026, 2, 26),
+    date(2026, 5, 7),
+    date(2026, 9, 18),
+    date(2026, 10, 8),
+    date(2025, 12, 30),
 ]
 assert all(len(ANCHORS[z]) >= 4 for z in ZONES if z != "Asia/Shanghai")
 
@@ -167,8 +176,9 @@ def _check_calendar(
         how = data.draw(st.sampled_from(["any", "minutes", "to an edge"]))
         edges = [
             e if direction > 0 else s
-            for s, e in (oracle.intervals(start, hi) if direction > 0
-                         else oracle.intervals(lo, start))
+            for s, e in (
+                oracle.intervals(start, hi) if direction > 0 else oracle.intervals(lo, start)
+            )
         ]
         if how == "to an edge" and edges:
             # Land exactly where an open interval ends (starts, going back): the earliest
@@ -201,8 +211,10 @@ def _check_calendar(
                 ) < timedelta(microseconds=-d)
     # open_intervals equals the oracle's runs of open minutes
     a, b = sorted(data.draw(instants(lo, hi)) for _ in range(2))
-    runs = [(to_us(s), to_us(e)) for s, e in calendar.open_intervals(_aware(a, data, zone),
-                                                                     _aware(b, data, zone))]
+    runs = [
+        (to_us(s), to_us(e))
+        for s, e in calendar.open_intervals(_aware(a, data, zone), _aware(b, data, zone))
+    ]
     assert runs == oracle.intervals(a, b)
 
 
@@ -229,8 +241,13 @@ def test_whole_window_agrees_minute_by_minute(zone: str) -> None:
     """Every minute around every 2025–2026 offset change, for a calendar with overnight and
     split ranges whose boundaries sit in the gaps and folds."""
     weekly = {
-        wd: [(time(0, 30), time(1, 30)), (time(2, 15), time(3, 0)), (time(9), time(12)),
-             (time(13), time(18)), (time(23), time(2, 30))]
+        wd: [
+            (time(0, 30), time(1, 30)),
+            (time(2, 15), time(3, 0)),
+            (time(9), time(12)),
+            (time(13), time(18)),
+            (time(23), time(2, 30)),
+        ]
         for wd in range(7)
     }
     calendar = BusinessCalendar(zone, weekly)

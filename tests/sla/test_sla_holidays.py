@@ -34,18 +34,35 @@ def days(first: date, last: date) -> set[date]:
 # --- China: the State Council's 2025 and 2026 notices -------------------------------------
 
 CHINA_MAKEUP_DAYS = {
-    2025: {date(2025, 1, 26), date(2025, 2, 8), date(2025, 4, 27), date(2025, 9, 28),
-           date(2025, 10, 11)},
-    2026: {date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9),
-           date(2026, 9, 20), date(2026, 10, 10)},
+    2025: {
+        date(2025, 1, 26),
+        date(2025, 2, 8),
+        date(2025, 4, 27),
+        date(2025, 9, 28),
+        date(2025, 10, 11),
+    },
+    2026: {
+        date(2026, 1, 4),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 5, 9),
+        date(2026, 9, 20),
+        date(2026, 10, 10),
+    },
 }
 CHINA_HOLIDAYS = {
-    2025: {date(2025, 1, 1)} | days(date(2025, 1, 28), date(2025, 2, 4))
-    | days(date(2025, 4, 4), date(2025, 4, 6)) | days(date(2025, 5, 1), date(2025, 5, 5))
-    | days(date(2025, 5, 31), date(2025, 6, 2)) | days(date(2025, 10, 1), date(2025, 10, 8)),
-    2026: days(date(2026, 1, 1), date(2026, 1, 3)) | days(date(2026, 2, 15), date(2026, 2, 23))
-    | days(date(2026, 4, 4), date(2026, 4, 6)) | days(date(2026, 5, 1), date(2026, 5, 5))
-    | days(date(2026, 6, 19), date(2026, 6, 21)) | days(date(2026, 9, 25), date(2026, 9, 27))
+    2025: {date(2025, 1, 1)}
+    | days(date(2025, 1, 28), date(2025, 2, 4))
+    | days(date(2025, 4, 4), date(2025, 4, 6))
+    | days(date(2025, 5, 1), date(2025, 5, 5))
+    | days(date(2025, 5, 31), date(2025, 6, 2))
+    | days(date(2025, 10, 1), date(2025, 10, 8)),
+    2026: days(date(2026, 1, 1), date(2026, 1, 3))
+    | days(date(2026, 2, 15), date(2026, 2, 23))
+    | days(date(2026, 4, 4), date(2026, 4, 6))
+    | days(date(2026, 5, 1), date(2026, 5, 5))
+    | days(date(2026, 6, 19), date(2026, 6, 21))
+    | days(date(2026, 9, 25), date(2026, 9, 27))
     | days(date(2026, 10, 1), date(2026, 10, 7)),
 }
 
@@ -180,7 +197,8 @@ def test_ical_all_day_and_multi_day_events() -> None:
     assert provider.schedule(2025).holidays == {date(2025, 12, 31)}
     later = provider.schedule(2026)
     assert later.holidays == (
-        {date(2026, 1, 1)} | days(date(2026, 5, 1), date(2026, 5, 5))
+        {date(2026, 1, 1)}
+        | days(date(2026, 5, 1), date(2026, 5, 5))
         | days(date(2026, 10, 1), date(2026, 10, 7))
     )
     assert later.working_days == {date(2026, 5, 9)}
@@ -197,8 +215,9 @@ def test_ical_calendar_end_to_end(tmp_path: Path) -> None:
     path = tmp_path / "holidays.ics"
     path.write_text(ICS, encoding="utf-8")
     provider = get_provider("ical", path=path, working_day_pattern="补班")
-    cal = BusinessCalendar.from_provider("Asia/Shanghai", {d: [(time(9), time(18))]
-                                                           for d in range(5)}, provider)
+    cal = BusinessCalendar.from_provider(
+        "Asia/Shanghai", {d: [(time(9), time(18))] for d in range(5)}, provider
+    )
     assert not cal.is_working_day(date(2026, 10, 1))
     assert cal.is_working_day(date(2026, 5, 9))  # a Saturday make-up day
     assert cal.is_working_day(date(2026, 10, 8))
@@ -228,8 +247,16 @@ def test_ical_problems_are_all_reported() -> None:
     with pytest.raises(InvalidInput) as info:
         parse_ical(bad)
     text = str(info.value)
-    for needle in ("not an all-day date", "RRULE", "not a valid date", "ends (2026-10-01)",
-                   "no DTSTART", "PT4H", "no colon", "not closed"):
+    for needle in (
+        "not an all-day date",
+        "RRULE",
+        "not a valid date",
+        "ends (2026-10-01)",
+        "no DTSTART",
+        "PT4H",
+        "no colon",
+        "not closed",
+    ):
         assert needle in text, needle
     assert len(info.value.problems) == 8
     with pytest.raises(InvalidInput, match="not iCalendar"):

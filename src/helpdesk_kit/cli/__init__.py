@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "helpdesk_kit.cli.db",
     "helpdesk_kit.cli.transfer",
     "helpdesk_kit.cli.kb",
+    "helpdesk_kit.cli.sweep",
 )
 
 

@@ -22,6 +22,7 @@ from helpdesk_kit.desk.macros import MacroCommands
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.settings import DeskSettings
+from helpdesk_kit.desk.sla import SlaCommands, holiday_registry
 from helpdesk_kit.desk.work import Work
 from helpdesk_kit.errors import (
     AlreadyExists,
@@ -87,7 +88,9 @@ BUILTIN_PLUGINS: list[tuple[str, object]] = [
 _STAFF_ROLES = frozenset({"agent", "supervisor", "admin", "system"})
 
 
-class Helpdesk(ChannelCommands, MacroCommands, AuthorityCommands, KnowledgeBaseCommands):
+class Helpdesk(
+    ChannelCommands, MacroCommands, AuthorityCommands, KnowledgeBaseCommands, SlaCommands
+):
     """A help desk: tickets, customers, agents and the commands that change them.
 
     ``Helpdesk()`` keeps everything in memory on the system clock;
@@ -126,6 +129,7 @@ class Helpdesk(ChannelCommands, MacroCommands, AuthorityCommands, KnowledgeBaseC
         self._authority_actions = collect_named(
             self.hook.register_authority_actions, "authority action"
         )
+        self.holiday_providers = holiday_registry(self.hook)
         self._reactors: list[tuple[str, Reactor]] = []
         self._sweepers: dict[str, Sweeper] = {}
         self.kb = KnowledgeBase(self)

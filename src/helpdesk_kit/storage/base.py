@@ -31,6 +31,7 @@ from helpdesk_kit.storage.kb import (
     KbSearchLogRepository,
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
+from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -454,6 +455,7 @@ class UnitOfWork(Protocol):
     kb_articles: KbArticleRepository
     kb_feedback: KbFeedbackRepository
     kb_searches: KbSearchLogRepository
+    sla: SlaTimerRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

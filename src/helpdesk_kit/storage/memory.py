@@ -50,6 +50,8 @@ from helpdesk_kit.storage.memory_kb import (
     MemoryKbSearchLog,
 )
 from helpdesk_kit.storage.memory_macros import MemoryMacros, MemoryTemplates
+from helpdesk_kit.storage.memory_sla import MemorySlaTimers
+from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -555,6 +557,7 @@ class MemoryUnitOfWork:
         self.kb_articles: KbArticleRepository = MemoryKbArticles(data, self._undo)
         self.kb_feedback: KbFeedbackRepository = MemoryKbFeedback(data, self._undo)
         self.kb_searches: KbSearchLogRepository = MemoryKbSearchLog(data, self._undo)
+        self.sla: SlaTimerRepository = MemorySlaTimers(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

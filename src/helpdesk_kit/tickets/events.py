@@ -19,6 +19,9 @@ FOLLOWUP_ADDED = "followup.added"  # data: followup_id, title, reason
 FOLLOWUP_DONE = "followup.done"  # data: followup_id
 DELIVERED = "message.delivered"  # data: message_id, channel
 DELIVERY_FAILED = "message.delivery_failed"  # data: message_id, channel, error
+HANDOFF = "bot.handoff"  # the bot handed the conversation to a person (data: reason, optional)
+SLA_WARNING = "sla.warning"  # data: metric, cycle, policy, warn_at, due_at, target_seconds
+SLA_BREACHED = "sla.breached"  # data: metric, cycle, policy, due_at, breached_at, target_seconds
 
 __all__ = [
     "ASSIGNED",
@@ -28,6 +31,7 @@ __all__ = [
     "FIELDS_CHANGED",
     "FOLLOWUP_ADDED",
     "FOLLOWUP_DONE",
+    "HANDOFF",
     "MERGED_FROM",
     "MERGED_INTO",
     "MESSAGE_RECEIVED",
@@ -35,6 +39,8 @@ __all__ = [
     "PRIORITY_CHANGED",
     "REOPENED",
     "REPLY_SENT",
+    "SLA_BREACHED",
+    "SLA_WARNING",
     "TAGS_CHANGED",
     "TICKET_CREATED",
     "TRANSITIONED",

@@ -30,6 +30,7 @@ from helpdesk_kit.storage.kb import (
     KbSearchLogRepository,
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
+from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.storage.sql.authority import SqlAuthority
 from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
@@ -50,6 +51,7 @@ from helpdesk_kit.storage.sql.repositories import (
     SqlMessages,
     SqlTickets,
 )
+from helpdesk_kit.storage.sql.sla import SqlSlaTimers
 from helpdesk_kit.storage.urls import redact_url
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
@@ -95,6 +97,7 @@ class SqlUnitOfWork:
         self.kb_articles: KbArticleRepository = SqlKbArticles(self)
         self.kb_feedback: KbFeedbackRepository = SqlKbFeedback(self)
         self.kb_searches: KbSearchLogRepository = SqlKbSearchLog(self)
+        self.sla: SlaTimerRepository = SqlSlaTimers(self)
 
     # -- plumbing for the repositories
 

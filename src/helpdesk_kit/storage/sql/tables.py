@@ -322,4 +322,5 @@ from helpdesk_kit.storage.sql import (  # noqa: E402, F401
     tables_authority,
     tables_kb,
     tables_macros,
+    tables_sla,
 )

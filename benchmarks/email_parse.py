@@ -2,7 +2,7 @@
 
 Run from the repository root:
 
-    PYTHONPATH=src python benchmarks/email.py [--parses 5000] [--repeat 3]
+    PYTHONPATH=src python benchmarks/email_parse.py [--parses 5000] [--repeat 3]
 
 Baseline (same messages, same run): ``BytesParser(policy=email.policy.default)``
 then ``msg.get_body(preferencelist=('plain', 'html')).get_content()``. The
