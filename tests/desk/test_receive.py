@@ -192,3 +192,11 @@ def test_auto_close_skips_tickets_with_open_followups(helpdesk, helpdesk_clock, 
     assert result.closed == []
     assert "follow-up" in result.skipped[first.ticket.ref]
     assert helpdesk_clock.now() - first.ticket.created_at > timedelta(days=3)
+
+
+def test_auto_close_at_exactly_the_window(helpdesk, helpdesk_clock, make_agent):
+    agent = make_agent()
+    first = helpdesk.receive(mail(ext="m1"))
+    helpdesk.transition(first.ticket, "solve", actor=agent)
+    helpdesk_clock.advance(days=3)
+    assert helpdesk.sweep().closed == [first.ticket.ref]

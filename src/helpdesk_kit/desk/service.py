@@ -6,7 +6,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
@@ -1184,10 +1184,10 @@ class Helpdesk(
             ]
             if not solved_states:
                 continue
-            flt = TicketFilter(status=solved_states, lifecycle=lc.name)
+            # due once ``at - solved_at >= window``, i.e. solved_at <= at - window
+            due_before = at - window + timedelta(microseconds=1)
+            flt = TicketFilter(status=solved_states, lifecycle=lc.name, solved_before=due_before)
             for ticket in self._iter_tickets(flt):
-                if ticket.solved_at is None or at - ticket.solved_at < window:
-                    continue
                 try:
                     with self._work(at) as work:
                         self._fire(work, work.ticket(ticket.id), "close", Actor.system())

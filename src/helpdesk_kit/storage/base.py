@@ -80,7 +80,8 @@ class TicketFilter:
     """What to select in ticket lists; every field left ``None`` matches everything.
 
     Fields that take a collection match any of its values (``status=("new", "open")``).
-    ``assignee_id=""`` selects unassigned tickets. Time ranges are half-open: ``[after, before)``.
+    ``assignee_id=""`` selects unassigned tickets. Time ranges are half-open: ``[after, before)``;
+    ``solved_before`` selects tickets with a solve time before it (unsolved ones never match).
     Merged tickets are left out unless ``include_merged``.
     """
 
@@ -97,6 +98,7 @@ class TicketFilter:
     created_before: datetime | None = attrs.field(default=None, validator=_opt_aware)
     updated_after: datetime | None = attrs.field(default=None, validator=_opt_aware)
     updated_before: datetime | None = attrs.field(default=None, validator=_opt_aware)
+    solved_before: datetime | None = attrs.field(default=None, validator=_opt_aware)
     include_merged: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -133,7 +135,12 @@ class TicketFilter:
             return False
         if self.updated_after is not None and t.updated_at < self.updated_after:
             return False
-        return not (self.updated_before is not None and t.updated_at >= self.updated_before)
+        if self.updated_before is not None and t.updated_at >= self.updated_before:
+            return False
+        return not (
+            self.solved_before is not None
+            and (t.solved_at is None or t.solved_at >= self.solved_before)
+        )
 
 
 @attrs.frozen

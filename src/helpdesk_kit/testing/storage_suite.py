@@ -531,6 +531,7 @@ def _filters(instants: list[datetime]) -> st.SearchStrategy[TicketFilter]:
         created_before=when,
         updated_after=when,
         updated_before=when,
+        solved_before=when,
         include_merged=st.booleans(),
     )
 

@@ -675,6 +675,8 @@ class SqlTickets(_Repo):
             w.append(c.updated_at >= f.updated_after)
         if f.updated_before is not None:
             w.append(c.updated_at < f.updated_before)
+        if f.solved_before is not None:
+            w.append(c.solved_at < f.solved_before)
         return w
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
@@ -983,6 +985,12 @@ class SqlFollowUps(_Repo):
         return int(self._uow.execute(q).scalar_one())
 
 
+_DUE_UPSERT = (
+    " ON CONFLICT (kind, key) DO UPDATE SET due_at = excluded.due_at, data = excluded.data,"
+    " claimed_by = NULL, claimed_until = NULL, attempts = 0, done_at = NULL"
+)
+
+
 class SqlDue(_Repo):
     """Due items: the work queue of sweeps."""
 
@@ -993,7 +1001,7 @@ class SqlDue(_Repo):
         R.check_length(kind, "kind", "due item kind")
         R.check_length(key, "due_key", "due item key")
         item = DueItem(kind, key, to_utc(due_at), dict(data or {}))
-        values = {
+        row = {
             "kind": kind,
             "key": key,
             "due_at": item.due_at,
@@ -1003,13 +1011,12 @@ class SqlDue(_Repo):
             "attempts": 0,
             "done_at": None,
         }
-        dialect_insert = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(due_items).values(values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["kind", "key"],
-            set_={k: stmt.excluded[k] for k in values if k not in ("kind", "key")},
-        )
-        self._uow.execute(stmt, what="due item")
+        # an upsert sent straight to the driver: sweeps schedule one item per command
+        sql, names, special = _fast_plan(due_items, self._uow.dialect)
+        values = [row[name] for name in names]
+        for i, enc in special:
+            values[i] = enc(values[i])
+        self._uow.run(sql + _DUE_UPSERT, values, what="due item")
         return item
 
     def get(self, kind: str, key: str) -> DueItem | None:

@@ -231,6 +231,8 @@ tickets = Table(
     Index(None, "group_id", "status"),
     Index(None, "channel", "thread_key"),
     Index(None, "updated_at"),
+    # the sweeper's auto-close: solved tickets whose window has passed
+    Index(None, "solved_at"),
 )
 
 messages = Table(
