@@ -75,6 +75,8 @@ T = TypeVar("T")
 Reactor = Callable[["Helpdesk", Work, list[TicketEvent]], None]
 #: ``sweeper(desk, now)``: time-based work run by :meth:`Helpdesk.sweep`.
 Sweeper = Callable[["Helpdesk", datetime], Any]
+#: How many solved tickets the auto-close sweep loads at a time.
+AUTO_CLOSE_BATCH = 500
 #: How many rounds of reactions one unit of work may take.
 MAX_REACTION_ROUNDS = 20
 TicketRef = Ticket | str | int
@@ -1186,14 +1188,26 @@ class Helpdesk(
                 continue
             # due once ``at - solved_at >= window``, i.e. solved_at <= at - window
             due_before = at - window + timedelta(microseconds=1)
-            flt = TicketFilter(status=solved_states, lifecycle=lc.name, solved_before=due_before)
-            for ticket in self._iter_tickets(flt):
-                try:
-                    with self._work(at) as work:
-                        self._fire(work, work.ticket(ticket.id), "close", Actor.system())
-                    closed.append(ticket.ref)
-                except (GuardFailed, TransitionNotAllowed) as exc:
-                    skipped[ticket.ref] = str(exc)
+            after: tuple[datetime, str] | None = None
+            while True:
+                with self.storage.unit_of_work() as uow:
+                    batch = uow.tickets.solved_before(
+                        solved_states, due_before, limit=AUTO_CLOSE_BATCH, after=after
+                    )
+                for ticket in batch:
+                    if ticket.lifecycle != lc.name:
+                        continue
+                    try:
+                        with self._work(at) as work:
+                            self._fire(work, work.ticket(ticket.id), "close", Actor.system())
+                        closed.append(ticket.ref)
+                    except (GuardFailed, TransitionNotAllowed) as exc:
+                        skipped[ticket.ref] = str(exc)
+                if len(batch) < AUTO_CLOSE_BATCH:
+                    break
+                last = batch[-1]
+                assert last.solved_at is not None
+                after = (last.solved_at, last.id)
         return closed, skipped
 
     def _iter_tickets(self, filter: TicketFilter, page_size: int = 500) -> Iterator[Ticket]:

@@ -13,6 +13,7 @@ nothing half-done is stored.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -80,8 +81,7 @@ class TicketFilter:
     """What to select in ticket lists; every field left ``None`` matches everything.
 
     Fields that take a collection match any of its values (``status=("new", "open")``).
-    ``assignee_id=""`` selects unassigned tickets. Time ranges are half-open: ``[after, before)``;
-    ``solved_before`` selects tickets with a solve time before it (unsolved ones never match).
+    ``assignee_id=""`` selects unassigned tickets. Time ranges are half-open: ``[after, before)``.
     Merged tickets are left out unless ``include_merged``.
     """
 
@@ -98,7 +98,6 @@ class TicketFilter:
     created_before: datetime | None = attrs.field(default=None, validator=_opt_aware)
     updated_after: datetime | None = attrs.field(default=None, validator=_opt_aware)
     updated_before: datetime | None = attrs.field(default=None, validator=_opt_aware)
-    solved_before: datetime | None = attrs.field(default=None, validator=_opt_aware)
     include_merged: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -135,12 +134,7 @@ class TicketFilter:
             return False
         if self.updated_after is not None and t.updated_at < self.updated_after:
             return False
-        if self.updated_before is not None and t.updated_at >= self.updated_before:
-            return False
-        return not (
-            self.solved_before is not None
-            and (t.solved_at is None or t.solved_at >= self.solved_before)
-        )
+        return not (self.updated_before is not None and t.updated_at >= self.updated_before)
 
 
 @attrs.frozen
@@ -294,6 +288,21 @@ class TicketRepository(Protocol):
 
     def open_counts(self, agent_ids: Sequence[str], *, statuses: Sequence[str]) -> dict[str, int]:
         """For each agent, how many unmerged tickets in ``statuses`` they hold."""
+        ...
+
+    def solved_before(
+        self,
+        statuses: Sequence[str],
+        before: datetime,
+        *,
+        limit: int = 500,
+        after: tuple[datetime, str] | None = None,
+    ) -> builtins.list[Ticket]:
+        """Unmerged tickets in ``statuses`` solved before ``before``, by (solved_at, id).
+
+        ``after`` continues from the (solved_at, id) of the last ticket of the previous batch.
+        The auto-close sweep's query (an index on the solve time serves it).
+        """
         ...
 
 

@@ -7,6 +7,7 @@ and keeps an undo log; leaving without ``commit()`` replays the log backwards.
 from __future__ import annotations
 
 import bisect
+import builtins
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -350,6 +351,26 @@ class _Tickets(_Repo):
             if t.assignee_id in wanted and t.status in allowed and t.merged_into is None:
                 counts[t.assignee_id] += 1
         return counts
+
+    def solved_before(
+        self,
+        statuses: Sequence[str],
+        before: datetime,
+        *,
+        limit: int = 500,
+        after: tuple[datetime, str] | None = None,
+    ) -> builtins.list[Ticket]:
+        wanted = set(statuses)
+        found = [
+            (t.solved_at, t.id, t)
+            for t in self._d.tickets.values()
+            if t.status in wanted
+            and t.merged_into is None
+            and t.solved_at is not None
+            and t.solved_at < before
+            and (after is None or (t.solved_at, t.id) > after)
+        ]
+        return [t for _, _, t in sorted(found, key=lambda x: (x[0], x[1]))[:limit]]
 
 
 class _Messages(_Repo):

@@ -71,6 +71,7 @@ __all__ = [
     "test_ticket_pages_walk_every_match",
     "test_tickets_add_get_numbers",
     "test_tickets_find_by_thread_and_open_counts",
+    "test_tickets_solved_before_in_solve_order",
     "test_tickets_update_checks_version",
     "test_unit_of_work_commit_and_rollback",
 ]
@@ -468,6 +469,37 @@ def test_tickets_find_by_thread_and_open_counts(storage: Storage) -> None:
         assert uow.tickets.open_counts([], statuses=["new"]) == {}
 
 
+def test_tickets_solved_before_in_solve_order(storage: Storage) -> None:
+    """solved_before: unmerged tickets in the statuses solved before the bound, keyset paged."""
+    with storage.unit_of_work() as uow:
+        c = uow.customers.add(_customer())
+        solved = [
+            uow.tickets.add(
+                _ticket(n, c.id, status="solved", solved_at=T0 + timedelta(hours=h))
+            )
+            for n, h in ((1, 3), (2, 1), (3, 2), (4, 2))
+        ]
+        uow.tickets.add(_ticket(5, c.id, status="solved", solved_at=T0 + timedelta(hours=9)))
+        uow.tickets.add(_ticket(6, c.id, status="open", solved_at=T0))
+        uow.tickets.add(
+            _ticket(7, c.id, status="solved", solved_at=T0, merged_into=solved[0].id)
+        )
+        uow.tickets.add(_ticket(8, c.id, status="solved"))
+        uow.commit()
+    expected = sorted(solved, key=lambda t: (t.solved_at, t.id))
+    with storage.unit_of_work() as uow:
+        bound = T0 + timedelta(hours=5)
+        assert uow.tickets.solved_before(["solved"], bound) == expected
+        first = uow.tickets.solved_before(["solved"], bound, limit=2)
+        assert first == expected[:2]
+        last = first[-1]
+        assert last.solved_at is not None
+        rest = uow.tickets.solved_before(["solved"], bound, after=(last.solved_at, last.id))
+        assert rest == expected[2:]
+        assert uow.tickets.solved_before(["solved"], T0 + timedelta(hours=1)) == []
+        assert uow.tickets.solved_before([], bound) == []
+
+
 _STATUSES = ["new", "open", "pending", "solved", "closed"]
 _CHANNELS = ["email", "chat", "web"]
 _TAGS = ["vip", "refund", "bug"]
@@ -531,7 +563,6 @@ def _filters(instants: list[datetime]) -> st.SearchStrategy[TicketFilter]:
         created_before=when,
         updated_after=when,
         updated_before=when,
-        solved_before=when,
         include_merged=st.booleans(),
     )
 

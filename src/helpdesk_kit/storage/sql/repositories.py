@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -675,8 +676,6 @@ class SqlTickets(_Repo):
             w.append(c.updated_at >= f.updated_after)
         if f.updated_before is not None:
             w.append(c.updated_at < f.updated_before)
-        if f.solved_before is not None:
-            w.append(c.solved_at < f.solved_before)
         return w
 
     def _has_tag(self, tag: str) -> ColumnElement[bool]:
@@ -748,6 +747,29 @@ class SqlTickets(_Repo):
         for row in found:
             counts[row[0]] = int(row[1])
         return counts
+
+    def solved_before(
+        self,
+        statuses: Sequence[str],
+        before: datetime,
+        *,
+        limit: int = 500,
+        after: tuple[datetime, str] | None = None,
+    ) -> builtins.list[Ticket]:
+        """Tickets solved before ``before`` (index on ``solved_at``), by (solved_at, id)."""
+        if not statuses:
+            return []
+        c = tickets.c
+        q = select(tickets).where(
+            c.solved_at < to_utc(before),
+            c.status.in_(list(statuses)),
+            c.merged_into.is_(None),
+        )
+        if after is not None:
+            bound = tuple_(literal_column_value(to_utc(after[0])), literal_id(after[1]))
+            q = q.where(tuple_(c.solved_at, c.id) > bound)
+        q = q.order_by(c.solved_at, c.id).limit(limit)
+        return [R.ticket_from_row(r) for r in self._uow.execute(q).mappings()]
 
 
 def literal_column_value(value: datetime) -> Any:
