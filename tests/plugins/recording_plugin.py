@@ -134,6 +134,24 @@ class RecordingPlugin:
 
         register("refund", refund)
 
+    @hookimpl
+    def register_bot_actions(self, register):
+        self._seen("register_bot_actions")
+        plugin = self
+
+        def order_status(desk, customer, slots):
+            plugin._seen("order_status", customer=customer, slots=slots)
+            return {"ok": True, "text": f"Order {slots.get('order_number')} has shipped."}
+
+        register("order_status", order_status)
+
+    @hookimpl
+    def register_intent_backends(self, register):
+        self._seen("register_intent_backends")
+        from helpdesk_kit.bot import LexicalBackend
+
+        register("recording-lexical", lambda **options: LexicalBackend(**options))
+
 
 class BrokenEventPlugin:
     @hookimpl

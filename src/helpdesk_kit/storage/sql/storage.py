@@ -22,6 +22,7 @@ from helpdesk_kit.storage.base import (
     MessageRepository,
     TicketRepository,
 )
+from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
@@ -31,6 +32,7 @@ from helpdesk_kit.storage.kb import (
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.storage.sql.authority import SqlAuthority
+from helpdesk_kit.storage.sql.bot import SqlBot
 from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
 from helpdesk_kit.storage.sql.kb import (
@@ -95,6 +97,7 @@ class SqlUnitOfWork:
         self.kb_articles: KbArticleRepository = SqlKbArticles(self)
         self.kb_feedback: KbFeedbackRepository = SqlKbFeedback(self)
         self.kb_searches: KbSearchLogRepository = SqlKbSearchLog(self)
+        self.bot: BotRepository = SqlBot(self)
 
     # -- plumbing for the repositories
 
