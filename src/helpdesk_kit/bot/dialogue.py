@@ -338,6 +338,8 @@ class _Run:
             self.clear_flow()
             st.update(
                 stage=Stage.IDLE,
+                intent=None,  # a new question: its topic is recorded again
+                confidence=0.0,
                 turns=0,
                 misunderstood=0,
                 question=None,
