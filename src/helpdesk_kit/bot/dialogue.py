@@ -20,7 +20,7 @@ Order of checks in every turn, so that the customer can always get out:
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -76,6 +76,18 @@ def _opt_aware(_inst: object, attribute: attrs.Attribute[Any], value: datetime |
         ensure_aware(value, attribute.name)
 
 
+def _slot_dict(value: Mapping[str, str]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in dict(value).items()}
+
+
+def _tries(value: Iterable[ArticleTry]) -> tuple[ArticleTry, ...]:
+    return tuple(value)
+
+
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
 @attrs.frozen
 class Conversation:
     """The bot's memory of one conversation (one ticket), stored between messages.
@@ -98,7 +110,7 @@ class Conversation:
     predicted_intent: str | None = None
     topic_message_id: str | None = None
     flow: str | None = None
-    slots: dict[str, str] = attrs.field(factory=dict, converter=dict, hash=False)
+    slots: dict[str, str] = attrs.field(factory=dict, converter=_slot_dict, hash=False)
     pending_slot: str | None = None
     retries: int = 0
     action_retries: int = 0
@@ -108,9 +120,9 @@ class Conversation:
     question: str | None = None
     offers: int = 0
     feedback_article: str | None = None
-    articles: tuple[ArticleTry, ...] = attrs.field(default=(), converter=tuple)
+    articles: tuple[ArticleTry, ...] = attrs.field(default=(), converter=_tries)
     resolutions: int = 0
-    resolved: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    resolved: tuple[str, ...] = attrs.field(default=(), converter=_texts)
     handoff_reason: str | None = None
     started_at: datetime | None = attrs.field(default=None, validator=_opt_aware)
     updated_at: datetime | None = attrs.field(default=None, validator=_opt_aware)
