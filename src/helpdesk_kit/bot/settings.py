@@ -122,6 +122,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "You are number {position} in the queue; a colleague will be with you soon.",
         "zh": "您当前排在第 {position} 位，客服会尽快为您服务，请稍候。",
     },
+    "note_assigned": {"en": "assigned to {agent}", "zh": "已分配给 {agent}"},
+    "note_queued": {"en": "queued, {ahead} ahead", "zh": "排队中，前面 {ahead} 位"},
+    "note_nobody": {"en": "nobody available", "zh": "无人在线"},
+    "note_promised": {
+        "en": "nobody available: reply promised",
+        "zh": "无人在线：已告知客户回复时间",
+    },
     "email_ack": {
         "en": "We have received your message and opened ticket {ref}. We will answer you soon.",
         "zh": "我们已收到您的邮件，工单号 {ref}，会尽快回复您。",

@@ -591,18 +591,22 @@ class Bot:
     ) -> tuple[str, str]:
         """Where the conversation stands after routing: (for the note, for the customer)."""
         s = self.settings
+        note = s.note_locale
         if ticket.assignee_id is not None:
             agent = work.uow.agents.get(ticket.assignee_id)
-            return f"assigned to {agent.name}", s.text("handoff_assigned", locale, agent=agent.name)
+            return (
+                s.text("note_assigned", note, agent=agent.name),
+                s.text("handoff_assigned", locale, agent=agent.name),
+            )
         if self._available(work, ticket):
             ahead = work.uow.bot.queue_ahead(ticket, statuses=self.desk._active_statuses)
             return (
-                f"queued, {ahead} ahead",
+                s.text("note_queued", note, ahead=ahead),
                 s.text("handoff_queue", locale, position=ahead + 1, ahead=ahead, ref=ticket.ref),
             )
         if not promise:
-            return "nobody available", ""
-        return "nobody available: reply promised", self._promise(ticket, locale)
+            return s.text("note_nobody", note), ""
+        return s.text("note_promised", note), self._promise(ticket, locale)
 
     def _available(self, work: Work, ticket: Ticket) -> bool:
         if self.available is not None:
