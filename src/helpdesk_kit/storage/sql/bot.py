@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -237,39 +238,56 @@ class SqlBot:
         until: datetime | None,
         window: timedelta,
     ) -> BotMetrics:
-        """The metrics, as set-based SQL over the event log."""
+        """The metrics, as set-based SQL over the event log.
+
+        One pass over the bot's events gives each conversation's start and the ``seq`` of
+        its first intent, latest relabel, first hand-off, last resolution and the
+        customer's last message; the values behind those are read through the
+        ``(ticket_id, seq)`` index, and "came back" is an indexed ``EXISTS``.
+        """
         check_window(window)
-        e = events
+        e = events.c
+        kinds = [
+            ev.BOT_STARTED,
+            ev.BOT_INTENT,
+            ev.BOT_RELABELLED,
+            ev.HANDOFF,
+            ev.BOT_ENDED,
+            ev.MESSAGE_RECEIVED,
+        ]
 
-        def seq_of(kind: str, fn: Any, *, customer_only: bool = False) -> Any:
-            q = select(e.c.ticket_id, fn(e.c.seq).label("seq")).where(e.c.kind == kind)
-            if customer_only:
-                q = q.where(e.c.actor.like("customer:%"))
-            return q.group_by(e.c.ticket_id)
+        def first(kind: str, column: Any, fn: Any, extra: Any = None) -> Any:
+            cond = e.kind == kind if extra is None else and_(e.kind == kind, extra)
+            return fn(case((cond, column), else_=None))
 
-        def value_at(kind: str, fn: Any, key: str, name: str) -> Any:
-            picked = seq_of(kind, fn).subquery()
-            v = events.alias()
-            return (
-                select(picked.c.ticket_id, v.c.data[key].as_string().label(name))
-                .join(v, and_(v.c.ticket_id == picked.c.ticket_id, v.c.seq == picked.c.seq))
-                .subquery()
+        started_at = first(ev.BOT_STARTED, e.at, func.min)
+        per_ticket_q = (
+            select(
+                e.ticket_id.label("ticket_id"),
+                started_at.label("started_at"),
+                first(ev.BOT_INTENT, e.seq, func.min).label("intent_seq"),
+                first(ev.BOT_RELABELLED, e.seq, func.max).label("label_seq"),
+                first(ev.HANDOFF, e.seq, func.min).label("handoff_seq"),
+                first(ev.BOT_ENDED, e.seq, func.max).label("end_seq"),
+                first(ev.MESSAGE_RECEIVED, e.seq, func.max, e.actor.like("customer:%")).label(
+                    "customer_seq"
+                ),
             )
-
-        started_q = select(e.c.ticket_id, func.min(e.c.at).label("started_at")).where(
-            e.c.kind == ev.BOT_STARTED
+            .where(e.kind.in_(kinds))
+            .group_by(e.ticket_id)
+            .having(started_at.is_not(None))
         )
-        started_q = started_q.group_by(e.c.ticket_id)
         if since is not None:
-            started_q = started_q.having(func.min(e.c.at) >= to_utc(since))
+            per_ticket_q = per_ticket_q.having(started_at >= to_utc(since))
         if until is not None:
-            started_q = started_q.having(func.min(e.c.at) < to_utc(until))
-        started = started_q.subquery()
-        predicted = value_at(ev.BOT_INTENT, func.min, "intent", "predicted")
-        label = value_at(ev.BOT_RELABELLED, func.max, "intent", "label")
-        handoff = value_at(ev.HANDOFF, func.min, "reason", "reason")
-        last_end = seq_of(ev.BOT_ENDED, func.max).subquery()
-        last_customer = seq_of(ev.MESSAGE_RECEIVED, func.max, customer_only=True).subquery()
+            per_ticket_q = per_ticket_q.having(started_at < to_utc(until))
+        conv = per_ticket_q.subquery("conv")
+        c = conv.c
+
+        intent_ev, label_ev, handoff_ev = events.alias(), events.alias(), events.alias()
+        predicted = intent_ev.c.data["intent"].as_string()
+        label = label_ev.c.data["intent"].as_string()
+        reason = func.coalesce(handoff_ev.c.data["reason"].as_string(), "unknown")
 
         ended = events.alias()
         intent = events.alias()
@@ -285,63 +303,67 @@ class SqlBot:
                 and_(intent.c.ticket_id == theirs.c.id, intent.c.kind == ev.BOT_INTENT),
             )
             .where(
-                ended.c.ticket_id == started.c.ticket_id,
+                ended.c.ticket_id == c.ticket_id,
                 ended.c.kind == ev.BOT_ENDED,
                 ended.c.data["intent"].as_string().is_not(None),
                 intent.c.data["intent"].as_string() == ended.c.data["intent"].as_string(),
                 self._within(ended.c.at, intent.c.at, window),
             )
         )
-        key = func.coalesce(label.c.label, predicted.c.predicted).label("intent")
-        handed = handoff.c.ticket_id.is_not(None)
-        closed = and_(
-            last_end.c.seq.is_not(None),
-            last_end.c.seq > func.coalesce(last_customer.c.seq, 0),
-        )
+        handed = c.handoff_seq.is_not(None)
+        closed = and_(c.end_seq.is_not(None), c.end_seq > func.coalesce(c.customer_seq, 0))
         contained = and_(~handed, closed, ~came_back)
-        reviewed = label.c.label.is_not(None)
-        correct = and_(
-            reviewed, label.c.label == func.coalesce(predicted.c.predicted, OUT_OF_SCOPE)
-        )
-
+        reviewed = label.is_not(None)
+        correct = and_(reviewed, label == func.coalesce(predicted, OUT_OF_SCOPE))
         joined = (
-            started.outerjoin(predicted, predicted.c.ticket_id == started.c.ticket_id)
-            .outerjoin(label, label.c.ticket_id == started.c.ticket_id)
-            .outerjoin(handoff, handoff.c.ticket_id == started.c.ticket_id)
-            .outerjoin(last_end, last_end.c.ticket_id == started.c.ticket_id)
-            .outerjoin(last_customer, last_customer.c.ticket_id == started.c.ticket_id)
+            conv.outerjoin(
+                intent_ev,
+                and_(intent_ev.c.ticket_id == c.ticket_id, intent_ev.c.seq == c.intent_seq),
+            )
+            .outerjoin(
+                label_ev,
+                and_(label_ev.c.ticket_id == c.ticket_id, label_ev.c.seq == c.label_seq),
+            )
+            .outerjoin(
+                handoff_ev,
+                and_(handoff_ev.c.ticket_id == c.ticket_id, handoff_ev.c.seq == c.handoff_seq),
+            )
         )
-        per_ticket = (
+        rows_q = (
             select(
-                key,
+                func.coalesce(label, predicted).label("intent"),
                 case((contained, 1), else_=0).label("contained"),
                 case((handed, 1), else_=0).label("handed"),
                 case((reviewed, 1), else_=0).label("reviewed"),
                 case((correct, 1), else_=0).label("correct"),
+                case((handed, reason), else_=None).label("reason"),
             )
             .select_from(joined)
-            .subquery()
+            .subquery("rows")
         )
-        p = per_ticket.c
+        r = rows_q.c
+        # One aggregate by (intent, reason); the small result is folded per intent and reason.
         grouped = select(
-            p.intent,
+            r.intent,
+            r.reason,
             func.count(),
-            func.sum(p.contained),
-            func.sum(p.handed),
-            func.sum(p.reviewed),
-            func.sum(p.correct),
-        ).group_by(p.intent)
+            func.sum(r.contained),
+            func.sum(r.handed),
+            func.sum(r.reviewed),
+            func.sum(r.correct),
+        ).group_by(r.intent, r.reason)
+        if self._uow.dialect == "postgresql":
+            # The planner's cost estimate makes PostgreSQL JIT-compile this query, which takes
+            # longer than running it (0.9 s against 0.15 s for 20,000 conversations).
+            self._uow.execute(text("SET LOCAL jit = off"))
         found: Any = self._uow.execute(grouped).all()
-        rows = [
-            (r[0], int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0), int(r[5] or 0))
-            for r in found
-        ]
-        reason = func.coalesce(handoff.c.reason, "unknown")
-        reasons_q = (
-            select(reason, func.count())
-            .select_from(started.join(handoff, handoff.c.ticket_id == started.c.ticket_id))
-            .group_by(reason)
-        )
-        counted: Any = self._uow.execute(reasons_q).all()
-        reasons = {str(r[0]): int(r[1]) for r in counted}
+        per_intent: dict[str | None, list[int]] = {}
+        reasons: dict[str, int] = {}
+        for intent_name, why, *counts in found:
+            totals = per_intent.setdefault(intent_name, [0, 0, 0, 0, 0])
+            for i, value in enumerate(counts):
+                totals[i] += int(value or 0)
+            if why is not None:
+                reasons[str(why)] = reasons.get(str(why), 0) + int(counts[0])
+        rows = [(k, v[0], v[1], v[2], v[3], v[4]) for k, v in per_intent.items()]
         return build_metrics(since, until, window, rows, reasons)
