@@ -146,6 +146,30 @@ class RecordingPlugin:
             return next((p for p in policies if p.name == "vip"), None)
         return None
 
+    @hookimpl
+    def register_bot_actions(self, register):
+        self._seen("register_bot_actions")
+        plugin = self
+
+        def order_status(desk, customer, slots):
+            plugin._seen("order_status", customer=customer, slots=slots)
+            return {"ok": True, "text": f"Order {slots.get('order_number')} has shipped."}
+
+        register("order_status", order_status)
+
+    @hookimpl
+    def register_intent_backends(self, register):
+        self._seen("register_intent_backends")
+        from helpdesk_kit.bot import LexicalBackend
+
+        register("recording-lexical", lambda **options: LexicalBackend(**options))
+
+
+class BrokenEventPlugin:
+    @hookimpl
+    def on_ticket_event(self, desk, event, ticket):
+        raise RuntimeError("listener bug")
+
 
 def shop_closures(years=None):
     """A holiday provider: the shop closes for a stocktake on 11 November 2026."""
@@ -154,9 +178,3 @@ def shop_closures(years=None):
     from helpdesk_kit.sla import StaticHolidays
 
     return StaticHolidays({date(2026, 11, 11): "stocktake"}, years=years or [2026])
-
-
-class BrokenEventPlugin:
-    @hookimpl
-    def on_ticket_event(self, desk, event, ticket):
-        raise RuntimeError("listener bug")

@@ -15,6 +15,7 @@ import pluggy
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
 from helpdesk_kit.desk import kb_plugin
 from helpdesk_kit.desk.authority import AuthorityCommands
+from helpdesk_kit.desk.bot import BotCommands
 from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.channels import ChannelCommands
 from helpdesk_kit.desk.kb import KnowledgeBase, KnowledgeBaseCommands
@@ -91,7 +92,12 @@ _STAFF_ROLES = frozenset({"agent", "supervisor", "admin", "system"})
 
 
 class Helpdesk(
-    ChannelCommands, MacroCommands, AuthorityCommands, KnowledgeBaseCommands, SlaCommands
+    ChannelCommands,
+    MacroCommands,
+    AuthorityCommands,
+    KnowledgeBaseCommands,
+    SlaCommands,
+    BotCommands,
 ):
     """A help desk: tickets, customers, agents and the commands that change them.
 
@@ -135,6 +141,7 @@ class Helpdesk(
         self._reactors: list[tuple[str, Reactor]] = []
         self._sweepers: dict[str, Sweeper] = {}
         self.kb = KnowledgeBase(self)
+        self._setup_bot()
         self._check_definitions()
         self._active_statuses = sorted(
             {
@@ -1129,6 +1136,8 @@ class Helpdesk(
     def _auto_route(self, work: Work, ticket: Ticket) -> Ticket:
         if not self.settings.auto_assign or ticket.assignee_id is not None:
             return ticket
+        if self._bot_holds(work, ticket):
+            return ticket  # the bot answers first; its hand-off routes the ticket
         agent = self._choose_agent(work, ticket)
         if agent is None:
             return ticket

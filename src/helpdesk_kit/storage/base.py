@@ -24,6 +24,7 @@ import attrs
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.storage.authority import AuthorityRepository
+from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
@@ -472,6 +473,7 @@ class UnitOfWork(Protocol):
     kb_feedback: KbFeedbackRepository
     kb_searches: KbSearchLogRepository
     sla: SlaTimerRepository
+    bot: BotRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

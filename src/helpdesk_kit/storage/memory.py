@@ -33,6 +33,7 @@ from helpdesk_kit.storage.base import (
     TicketFilter,
     TicketRepository,
 )
+from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
 from helpdesk_kit.storage.kb import (
@@ -43,6 +44,7 @@ from helpdesk_kit.storage.kb import (
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.storage.memory_authority import MemoryAuthority
+from helpdesk_kit.storage.memory_bot import MemoryBot
 from helpdesk_kit.storage.memory_channels import MemoryChannels
 from helpdesk_kit.storage.memory_kb import (
     MemoryKbArticles,
@@ -579,6 +581,7 @@ class MemoryUnitOfWork:
         self.kb_feedback: KbFeedbackRepository = MemoryKbFeedback(data, self._undo)
         self.kb_searches: KbSearchLogRepository = MemoryKbSearchLog(data, self._undo)
         self.sla: SlaTimerRepository = MemorySlaTimers(data, self._undo)
+        self.bot: BotRepository = MemoryBot(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

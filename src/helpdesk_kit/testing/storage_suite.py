@@ -474,16 +474,12 @@ def test_tickets_solved_before_in_solve_order(storage: Storage) -> None:
     with storage.unit_of_work() as uow:
         c = uow.customers.add(_customer())
         solved = [
-            uow.tickets.add(
-                _ticket(n, c.id, status="solved", solved_at=T0 + timedelta(hours=h))
-            )
+            uow.tickets.add(_ticket(n, c.id, status="solved", solved_at=T0 + timedelta(hours=h)))
             for n, h in ((1, 3), (2, 1), (3, 2), (4, 2))
         ]
         uow.tickets.add(_ticket(5, c.id, status="solved", solved_at=T0 + timedelta(hours=9)))
         uow.tickets.add(_ticket(6, c.id, status="open", solved_at=T0))
-        uow.tickets.add(
-            _ticket(7, c.id, status="solved", solved_at=T0, merged_into=solved[0].id)
-        )
+        uow.tickets.add(_ticket(7, c.id, status="solved", solved_at=T0, merged_into=solved[0].id))
         uow.tickets.add(_ticket(8, c.id, status="solved"))
         uow.commit()
     expected = sorted(solved, key=lambda t: (t.solved_at, t.id))

@@ -19,12 +19,27 @@ FOLLOWUP_ADDED = "followup.added"  # data: followup_id, title, reason
 FOLLOWUP_DONE = "followup.done"  # data: followup_id
 DELIVERED = "message.delivered"  # data: message_id, channel
 DELIVERY_FAILED = "message.delivery_failed"  # data: message_id, channel, error
-HANDOFF = "bot.handoff"  # the bot handed the conversation to a person (data: reason, optional)
 SLA_WARNING = "sla.warning"  # data: metric, cycle, policy, warn_at, due_at, target_seconds
 SLA_BREACHED = "sla.breached"  # data: metric, cycle, policy, due_at, breached_at, target_seconds
+# The bot (docs/bot.md): what it did in a conversation, and when a person took over.
+BOT_STARTED = "bot.started"  # the bot took the conversation
+BOT_INTENT = "bot.intent"  # data: intent, confidence, message_id (the topic set or changed)
+BOT_ANSWERED = "bot.answered"  # data: article_id, key, intent (an article offered)
+BOT_ACTION = "bot.action"  # data: flow, action, ok, error
+BOT_CANCELLED = "bot.cancelled"  # data: flow, why (a flow stopped: cancelled, new subject)
+BOT_ENDED = "bot.ended"  # data: intent, via, outcome (the bot resolved the conversation)
+HANDOFF = "bot.handoff"  # data: reason, intent, slots, articles, turns (a person takes over)
+BOT_RELABELLED = "bot.relabelled"  # data: intent, previous, message_id, agent_id
 
 __all__ = [
     "ASSIGNED",
+    "BOT_ACTION",
+    "BOT_ANSWERED",
+    "BOT_CANCELLED",
+    "BOT_ENDED",
+    "BOT_INTENT",
+    "BOT_RELABELLED",
+    "BOT_STARTED",
     "CONFIRMED",
     "DELIVERED",
     "DELIVERY_FAILED",

@@ -101,6 +101,8 @@ class ChatSession:
         self.locale = locale
         self.ticket = ticket
         self.status = SessionStatus.NEW if ticket is None else SessionStatus.QUEUED
+        if ticket is not None and desk.bot_holds(ticket):
+            self.status = SessionStatus.BOT
         self.agents: dict[str, Agent] = {}
         self.last_activity = desk.now()
         self.connected = True
@@ -192,10 +194,21 @@ class ChatSession:
         if result.duplicate:
             return
         self._tell_agents({**message_frame(result.message, self.name), "ticket": self._ref()})
-        if result.created or self.status in (SessionStatus.NEW, SessionStatus.ENDED):
+        if result.created or self.status in (
+            SessionStatus.NEW,
+            SessionStatus.ENDED,
+            SessionStatus.BOT,
+        ):
             self._after_new_ticket(result.ticket, result.customer)
 
     def _after_new_ticket(self, ticket: Ticket, customer: Customer | None) -> None:
+        # The desk's bot (if any) has answered already; while it holds the chat, agents wait.
+        handed_off = self.status is SessionStatus.BOT
+        if not self.agents and self.desk.bot_holds(ticket):
+            if not handed_off:
+                self.status = SessionStatus.BOT
+                self.emit(self.status_frame())
+            return
         if self.agents:
             self.status = SessionStatus.ACTIVE
             agent = next(iter(self.agents.values()))
@@ -211,8 +224,8 @@ class ChatSession:
         self.status = SessionStatus.OFFLINE
         reachable = customer is not None and customer.email is not None
         self.emit(self.status_frame(ask_contact=not reachable))
-        text = self.channel.promise_text(self.desk, ticket)
-        if text:
+        text = "" if handed_off else self.channel.promise_text(self.desk, ticket)
+        if text:  # (after a hand-off the bot has told the visitor already)
             self.desk.reply(ticket, text, author=Actor.bot(self.channel.name))
 
     def _contact(self, frame: ClientFrame) -> None:

@@ -24,7 +24,7 @@ Desk → visitor: ``welcome`` (``session``, ``status``, ``ticket``), ``ack`` (``
 ``transcript`` (``messages``), ``ended`` (``by``), ``error`` (``code``, ``message``),
 ``pong``. Statuses: ``new`` (nothing written yet), ``queued`` (waiting for an agent),
 ``active`` (an agent joined), ``offline`` (no agent online: the chat became a ticket),
-``ended``.
+``bot`` (the desk's bot answers; an agent takes over after its hand-off), ``ended``.
 """
 
 from __future__ import annotations
@@ -61,6 +61,7 @@ class SessionStatus(enum.StrEnum):
     QUEUED = "queued"
     ACTIVE = "active"
     OFFLINE = "offline"
+    BOT = "bot"
     ENDED = "ended"
 
 

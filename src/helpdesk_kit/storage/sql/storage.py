@@ -22,6 +22,7 @@ from helpdesk_kit.storage.base import (
     MessageRepository,
     TicketRepository,
 )
+from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
@@ -32,6 +33,7 @@ from helpdesk_kit.storage.kb import (
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.storage.sql.authority import SqlAuthority
+from helpdesk_kit.storage.sql.bot import SqlBot
 from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
 from helpdesk_kit.storage.sql.kb import (
@@ -98,6 +100,7 @@ class SqlUnitOfWork:
         self.kb_feedback: KbFeedbackRepository = SqlKbFeedback(self)
         self.kb_searches: KbSearchLogRepository = SqlKbSearchLog(self)
         self.sla: SlaTimerRepository = SqlSlaTimers(self)
+        self.bot: BotRepository = SqlBot(self)
 
     # -- plumbing for the repositories
 

@@ -322,6 +322,7 @@ due_items = Table(
 
 from helpdesk_kit.storage.sql import (  # noqa: E402, F401
     tables_authority,
+    tables_bot,
     tables_kb,
     tables_macros,
     tables_sla,

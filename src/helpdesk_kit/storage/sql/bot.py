@@ -1,0 +1,369 @@
+"""The SQL implementation of :class:`~helpdesk_kit.storage.bot.BotRepository`.
+
+``metrics`` is one set-based query over the event log (plus a small one for hand-off
+reasons): the first/last events of each kind per ticket are found with grouped
+``MIN``/``MAX(seq)`` subqueries, "came back on the same topic" is an ``EXISTS`` over the
+customer's ``bot.intent`` events, and the counts are aggregated per intent in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from helpdesk_kit.bot.dialogue import Conversation, Stage
+from helpdesk_kit.bot.intents import OUT_OF_SCOPE
+from helpdesk_kit.bot.learning import Relabel
+from helpdesk_kit.bot.metrics import BotMetrics, build_metrics, check_window
+from helpdesk_kit.clock import to_utc
+from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
+from helpdesk_kit.storage.sql import rows as R
+from helpdesk_kit.storage.sql.tables import events, tickets
+from helpdesk_kit.storage.sql.tables_bot import bot_conversations, bot_relabels
+from helpdesk_kit.tickets import events as ev
+from helpdesk_kit.tickets.model import Ticket
+
+if TYPE_CHECKING:
+    from helpdesk_kit.storage.sql.storage import SqlUnitOfWork
+
+__all__ = ["SqlBot"]
+
+
+def _relabel_row(r: Relabel) -> dict[str, Any]:
+    R.check_length(r.intent, "name", "intent")
+    R.check_length(r.previous, "name", "previous intent")
+    return {
+        "id": r.id,
+        "ticket_id": r.ticket_id,
+        "message_id": r.message_id,
+        "text": r.text,
+        "intent": r.intent,
+        "previous": r.previous,
+        "agent_id": r.agent_id,
+        "at": r.at,
+    }
+
+
+def _relabel_from_row(row: Mapping[Any, Any]) -> Relabel:
+    return Relabel(
+        id=row["id"],
+        ticket_id=row["ticket_id"],
+        message_id=row["message_id"],
+        text=row["text"],
+        intent=row["intent"],
+        previous=row["previous"],
+        agent_id=row["agent_id"],
+        at=row["at"],
+    )
+
+
+class SqlBot:
+    """Bot conversations, relabels and the bot's queries, in SQL."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    # -- conversations ---------------------------------------------------------------------
+
+    def get(self, ticket_id: str) -> Conversation | None:
+        """The ticket's conversation, or None."""
+        c = bot_conversations.c
+        row = (
+            self._uow.execute(select(c.state, c.version).where(c.ticket_id == ticket_id))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        return Conversation.from_dict(row["state"], version=row["version"])
+
+    def save(self, conversation: Conversation, *, expected_version: int) -> Conversation:
+        """Store it if the stored version is ``expected_version`` (insert when 0)."""
+        tid = conversation.ticket_id
+        c = bot_conversations.c
+        version = expected_version + 1
+        values = {
+            "stage": conversation.stage.value,
+            "state": conversation.to_dict(),
+            "version": version,
+            "updated_at": conversation.updated_at or conversation.started_at,
+        }
+        if values["updated_at"] is None:
+            raise InvalidInput("a bot conversation needs updated_at before it is stored")
+        if expected_version == 0:
+            exists_ticket = self._uow.execute(
+                select(tickets.c.id).where(tickets.c.id == tid)
+            ).first()
+            if exists_ticket is None:
+                raise NotFound("ticket", tid)
+            make = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
+            stmt = (
+                make(bot_conversations)
+                .values(ticket_id=tid, **values)
+                .on_conflict_do_nothing()
+                .returning(c.ticket_id)
+            )
+            if self._uow.execute(stmt, what="bot conversation").first() is None:
+                found = self._uow.execute(
+                    select(c.version).where(c.ticket_id == tid)
+                ).scalar_one_or_none()
+                raise ConcurrencyConflict("bot conversation", tid, 0, found)
+        else:
+            result = self._uow.execute(
+                update(bot_conversations)
+                .where(c.ticket_id == tid, c.version == expected_version)
+                .values(**values),
+                what="bot conversation",
+            )
+            if result.rowcount == 0:
+                found = self._uow.execute(
+                    select(c.version).where(c.ticket_id == tid)
+                ).scalar_one_or_none()
+                raise ConcurrencyConflict("bot conversation", tid, expected_version, found or 0)
+        return attrs.evolve(conversation, version=version)
+
+    def queue_ahead(self, ticket: Ticket, *, statuses: Sequence[str]) -> int:
+        """Unassigned, active tickets of the group ahead of ``ticket`` not held by the bot."""
+        t = tickets.c
+        b = bot_conversations.c
+        created = to_utc(ticket.created_at)
+        group = t.group_id.is_(None) if ticket.group_id is None else t.group_id == ticket.group_id
+        q = (
+            select(func.count())
+            .select_from(tickets.outerjoin(bot_conversations, b.ticket_id == t.id))
+            .where(
+                t.merged_into.is_(None),
+                t.assignee_id.is_(None),
+                t.status.in_(list(statuses)),
+                group,
+                or_(t.created_at < created, and_(t.created_at == created, t.id < ticket.id)),
+                or_(b.ticket_id.is_(None), b.stage == Stage.HANDED_OFF.value),
+            )
+        )
+        return int(self._uow.execute(q).scalar_one())
+
+    def resolved_before(
+        self, before: datetime, *, statuses: Sequence[str], limit: int = 500
+    ) -> list[str]:
+        """Tickets whose conversation ended (and stayed quiet) by ``before``, oldest first."""
+        if limit < 1:
+            raise InvalidInput(f"limit must be at least 1, got {limit}")
+        b = bot_conversations.c
+        q = (
+            select(b.ticket_id)
+            .join(tickets, tickets.c.id == b.ticket_id)
+            .where(
+                b.stage == Stage.ENDED.value,
+                b.updated_at <= to_utc(before),
+                tickets.c.status.in_(list(statuses)),
+            )
+            .order_by(b.updated_at, b.ticket_id)
+            .limit(limit)
+        )
+        return [str(r[0]) for r in self._uow.execute(q).all()]
+
+    # -- relabels --------------------------------------------------------------------------
+
+    def add_relabel(self, relabel: Relabel) -> Relabel:
+        """Store a relabel; ``AlreadyExists`` if its id is taken."""
+        known = select(tickets.c.id).where(tickets.c.id == relabel.ticket_id)
+        if self._uow.execute(known).first() is None:
+            raise NotFound("ticket", relabel.ticket_id)
+        make = postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
+        stmt = (
+            make(bot_relabels)
+            .values(_relabel_row(relabel))
+            .on_conflict_do_nothing()
+            .returning(bot_relabels.c.id)
+        )
+        if self._uow.execute(stmt, what="relabel").first() is None:
+            raise AlreadyExists("relabel", relabel.id, relabel.id)
+        return relabel
+
+    def relabels(self, *, limit: int = 1000, after: str | None = None) -> list[Relabel]:
+        """Relabels by ``(at, id)``."""
+        if limit < 1:
+            raise InvalidInput(f"limit must be at least 1, got {limit}")
+        r = bot_relabels.c
+        q = select(bot_relabels).order_by(r.at, r.id).limit(limit)
+        if after is not None:
+            last: Any = self._uow.execute(select(r.at, r.id).where(r.id == after)).first()
+            if last is None:
+                raise NotFound("relabel", after)
+            q = q.where(or_(r.at > last[0], and_(r.at == last[0], r.id > last[1])))
+        return [_relabel_from_row(row) for row in self._uow.execute(q).mappings()]
+
+    # -- metrics ---------------------------------------------------------------------------
+
+    def _within(
+        self, earlier: ColumnElement[Any], later: ColumnElement[Any], window: timedelta
+    ) -> ColumnElement[bool]:
+        """``earlier < later <= earlier + window``, exact to the microsecond on both databases."""
+        micros = (window.days * 86_400 + window.seconds) * 1_000_000 + window.microseconds
+        if self._uow.dialect == "postgresql":
+            span: ColumnElement[Any] = literal_column(f"INTERVAL '{int(micros)} microseconds'")
+            return and_(later > earlier, later <= earlier + span)
+
+        # SQLite keeps fixed-width UTC text 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds
+        # through strftime (which would round the fraction to milliseconds), then microseconds.
+        def us(col: ColumnElement[Any]) -> ColumnElement[int]:
+            seconds = cast(func.strftime("%s", func.substr(col, 1, 19)), Integer)
+            return seconds * 1_000_000 + cast(func.substr(col, 21, 6), Integer)
+
+        return and_(later > earlier, us(later) - us(earlier) <= literal(int(micros)))
+
+    def metrics(
+        self,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        window: timedelta,
+    ) -> BotMetrics:
+        """The metrics, as set-based SQL over the event log.
+
+        One pass over the bot's events gives each conversation's start and the ``seq`` of
+        its first intent, latest relabel, first hand-off, last resolution and the
+        customer's last message; the values behind those are read through the
+        ``(ticket_id, seq)`` index, and "came back" is an indexed ``EXISTS``.
+        """
+        check_window(window)
+        e = events.c
+        kinds = [
+            ev.BOT_STARTED,
+            ev.BOT_INTENT,
+            ev.BOT_RELABELLED,
+            ev.HANDOFF,
+            ev.BOT_ENDED,
+            ev.MESSAGE_RECEIVED,
+        ]
+
+        def first(kind: str, column: Any, fn: Any, extra: Any = None) -> Any:
+            cond = e.kind == kind if extra is None else and_(e.kind == kind, extra)
+            return fn(case((cond, column), else_=None))
+
+        started_at = first(ev.BOT_STARTED, e.at, func.min)
+        per_ticket_q = (
+            select(
+                e.ticket_id.label("ticket_id"),
+                started_at.label("started_at"),
+                first(ev.BOT_INTENT, e.seq, func.min).label("intent_seq"),
+                first(ev.BOT_RELABELLED, e.seq, func.max).label("label_seq"),
+                first(ev.HANDOFF, e.seq, func.min).label("handoff_seq"),
+                first(ev.BOT_ENDED, e.seq, func.max).label("end_seq"),
+                first(ev.MESSAGE_RECEIVED, e.seq, func.max, e.actor.like("customer:%")).label(
+                    "customer_seq"
+                ),
+            )
+            .where(e.kind.in_(kinds))
+            .group_by(e.ticket_id)
+            .having(started_at.is_not(None))
+        )
+        if since is not None:
+            per_ticket_q = per_ticket_q.having(started_at >= to_utc(since))
+        if until is not None:
+            per_ticket_q = per_ticket_q.having(started_at < to_utc(until))
+        conv = per_ticket_q.subquery("conv")
+        c = conv.c
+
+        intent_ev, label_ev, handoff_ev = events.alias(), events.alias(), events.alias()
+        predicted = intent_ev.c.data["intent"].as_string()
+        label = label_ev.c.data["intent"].as_string()
+        reason = func.coalesce(handoff_ev.c.data["reason"].as_string(), "unknown")
+
+        ended = events.alias()
+        intent = events.alias()
+        own = tickets.alias()
+        theirs = tickets.alias()
+        came_back = exists(
+            select(literal(1))
+            .select_from(ended)
+            .join(own, own.c.id == ended.c.ticket_id)
+            .join(theirs, theirs.c.customer_id == own.c.customer_id)
+            .join(
+                intent,
+                and_(intent.c.ticket_id == theirs.c.id, intent.c.kind == ev.BOT_INTENT),
+            )
+            .where(
+                ended.c.ticket_id == c.ticket_id,
+                ended.c.kind == ev.BOT_ENDED,
+                ended.c.data["intent"].as_string().is_not(None),
+                intent.c.data["intent"].as_string() == ended.c.data["intent"].as_string(),
+                self._within(ended.c.at, intent.c.at, window),
+            )
+        )
+        handed = c.handoff_seq.is_not(None)
+        closed = and_(c.end_seq.is_not(None), c.end_seq > func.coalesce(c.customer_seq, 0))
+        contained = and_(~handed, closed, ~came_back)
+        reviewed = label.is_not(None)
+        correct = and_(reviewed, label == func.coalesce(predicted, OUT_OF_SCOPE))
+        joined = (
+            conv.outerjoin(
+                intent_ev,
+                and_(intent_ev.c.ticket_id == c.ticket_id, intent_ev.c.seq == c.intent_seq),
+            )
+            .outerjoin(
+                label_ev,
+                and_(label_ev.c.ticket_id == c.ticket_id, label_ev.c.seq == c.label_seq),
+            )
+            .outerjoin(
+                handoff_ev,
+                and_(handoff_ev.c.ticket_id == c.ticket_id, handoff_ev.c.seq == c.handoff_seq),
+            )
+        )
+        rows_q = (
+            select(
+                func.coalesce(label, predicted).label("intent"),
+                case((contained, 1), else_=0).label("contained"),
+                case((handed, 1), else_=0).label("handed"),
+                case((reviewed, 1), else_=0).label("reviewed"),
+                case((correct, 1), else_=0).label("correct"),
+                case((handed, reason), else_=None).label("reason"),
+            )
+            .select_from(joined)
+            .subquery("rows")
+        )
+        r = rows_q.c
+        # One aggregate by (intent, reason); the small result is folded per intent and reason.
+        grouped = select(
+            r.intent,
+            r.reason,
+            func.count(),
+            func.sum(r.contained),
+            func.sum(r.handed),
+            func.sum(r.reviewed),
+            func.sum(r.correct),
+        ).group_by(r.intent, r.reason)
+        if self._uow.dialect == "postgresql":
+            # The planner's cost estimate makes PostgreSQL JIT-compile this query, which takes
+            # longer than running it (0.9 s against 0.15 s for 20,000 conversations).
+            self._uow.execute(text("SET LOCAL jit = off"))
+        found: Any = self._uow.execute(grouped).all()
+        per_intent: dict[str | None, list[int]] = {}
+        reasons: dict[str, int] = {}
+        for intent_name, why, *counts in found:
+            totals = per_intent.setdefault(intent_name, [0, 0, 0, 0, 0])
+            for i, value in enumerate(counts):
+                totals[i] += int(value or 0)
+            if why is not None:
+                reasons[str(why)] = reasons.get(str(why), 0) + int(counts[0])
+        rows = [(k, v[0], v[1], v[2], v[3], v[4]) for k, v in per_intent.items()]
+        return build_metrics(since, until, window, rows, reasons)
