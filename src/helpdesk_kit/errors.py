@@ -137,3 +137,14 @@ class HolidayDataMissing(ConfigurationError):
 
 class NotFitted(HelpdeskError, RuntimeError):
     """A model (such as the bot's intent classifier) was used before it was trained."""
+
+
+class InvalidToken(PermissionDenied):
+    """A signed token (a survey link) is malformed, forged or expired.
+
+    ``reason`` is ``"malformed"``, ``"signature"`` or ``"expired"``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        super().__init__(message)

@@ -109,6 +109,22 @@ class RecordingPlugin:
     def notify(self, desk, notification):
         self._seen("notify", notification=notification)
 
+    @hookimpl
+    def customer_orders(self, desk, customer):
+        from datetime import UTC, datetime
+        from decimal import Decimal
+
+        self._seen("customer_orders", customer=customer)
+        return [
+            {
+                "id": "SO1",
+                "amount": Decimal("99.50"),
+                "currency": "CNY",
+                "created_at": datetime(2026, 11, 3, tzinfo=UTC),
+                "status": "completed",
+            }
+        ]
+
 
 class BrokenEventPlugin:
     @hookimpl

@@ -234,6 +234,7 @@ def test_recording_plugin_hooks_all_fire(recorder, helpdesk_clock):
     desk.customer_context(r.customer)
     desk.suggest_articles(r.ticket)
     desk.notify("x", subject="s", text="t")
+    assert desk.kpi("repeat_rate", "2026-11")[0]["count"] == 1  # asks customer_orders
     fired = {name for name, _ in recorder.calls}
     implemented = {n for n in dir(RecordingPlugin) if not n.startswith("_")} - {"called"}
     assert implemented <= fired, implemented - fired

@@ -13,7 +13,9 @@ import attrs
 import pluggy
 
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
+from helpdesk_kit.desk.analytics import KpiCommands
 from helpdesk_kit.desk.bulk import ImportSummary
+from helpdesk_kit.desk.feedback import SurveyCommands
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.settings import DeskSettings
@@ -79,7 +81,7 @@ BUILTIN_PLUGINS: list[tuple[str, object]] = [("helpdesk_kit.storage", storage_pl
 _STAFF_ROLES = frozenset({"agent", "supervisor", "admin", "system"})
 
 
-class Helpdesk:
+class Helpdesk(SurveyCommands, KpiCommands):
     """A help desk: tickets, customers, agents and the commands that change them.
 
     ``Helpdesk()`` keeps everything in memory on the system clock;
@@ -117,6 +119,7 @@ class Helpdesk:
         self.channels: dict[str, Any] = collect_objects(self.hook.register_channels, "channel")
         self._reactors: list[tuple[str, Reactor]] = []
         self._sweepers: dict[str, Sweeper] = {}
+        self._install_kpi_tracking()
         self._check_definitions()
         self._active_statuses = sorted(
             {

@@ -22,6 +22,8 @@ import attrs
 
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.analytics import AnalyticsRepository
+from helpdesk_kit.storage.feedback import SurveyRepository
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -437,6 +439,8 @@ class UnitOfWork(Protocol):
     events: EventRepository
     followups: FollowUpRepository
     due: DueRepository
+    surveys: SurveyRepository
+    analytics: AnalyticsRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

@@ -17,6 +17,7 @@ import attrs
 
 from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
+from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.base import (
     DEFAULT_LEASE,
     AgentRepository,
@@ -32,6 +33,9 @@ from helpdesk_kit.storage.base import (
     TicketRepository,
 )
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
+from helpdesk_kit.storage.feedback import SurveyRepository
+from helpdesk_kit.storage.memory_analytics import MemoryAnalytics
+from helpdesk_kit.storage.memory_feedback import MemorySurveys
 from helpdesk_kit.tickets.model import (
     Agent,
     Customer,
@@ -529,6 +533,8 @@ class MemoryUnitOfWork:
         self.events: EventRepository = _Events(data, self._undo)
         self.followups: FollowUpRepository = _FollowUps(data, self._undo)
         self.due: DueRepository = _Due(data, self._undo)
+        self.surveys: SurveyRepository = MemorySurveys(data, self._undo)
+        self.analytics: AnalyticsRepository = MemoryAnalytics(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

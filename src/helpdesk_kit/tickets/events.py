@@ -19,6 +19,11 @@ FOLLOWUP_ADDED = "followup.added"  # data: followup_id, title, reason
 FOLLOWUP_DONE = "followup.done"  # data: followup_id
 DELIVERED = "message.delivered"  # data: message_id, channel
 DELIVERY_FAILED = "message.delivery_failed"  # data: message_id, channel, error
+HANDOFF = "bot.handoff"  # the bot handed the conversation to a person; data: reason
+SURVEY_SENT = "survey.sent"  # data: survey_id, kind, round, message_id, expires_at, agent_id
+SURVEY_RATED = "survey.rated"  # data: survey_id, score, nps, reason
+SURVEY_CHANGED = "survey.changed"  # data: survey_id, from {score, nps}, to {score, nps}
+SURVEY_BAD_RATING = "survey.bad_rating"  # data: survey_id, score, nps, reason, followup_id
 
 __all__ = [
     "ASSIGNED",
@@ -28,6 +33,7 @@ __all__ = [
     "FIELDS_CHANGED",
     "FOLLOWUP_ADDED",
     "FOLLOWUP_DONE",
+    "HANDOFF",
     "MERGED_FROM",
     "MERGED_INTO",
     "MESSAGE_RECEIVED",
@@ -35,6 +41,10 @@ __all__ = [
     "PRIORITY_CHANGED",
     "REOPENED",
     "REPLY_SENT",
+    "SURVEY_BAD_RATING",
+    "SURVEY_CHANGED",
+    "SURVEY_RATED",
+    "SURVEY_SENT",
     "TAGS_CHANGED",
     "TICKET_CREATED",
     "TRANSITIONED",

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable, NestedTrans
 from sqlalchemy.exc import DBAPIError
 
 from helpdesk_kit.errors import ConfigurationError, StorageError
+from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.base import (
     AgentRepository,
     CustomerRepository,
@@ -21,7 +22,10 @@ from helpdesk_kit.storage.base import (
     MessageRepository,
     TicketRepository,
 )
+from helpdesk_kit.storage.feedback import SurveyRepository
+from helpdesk_kit.storage.sql.analytics import SqlAnalytics
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
+from helpdesk_kit.storage.sql.feedback import SqlSurveys
 from helpdesk_kit.storage.sql.repositories import (
     SqlAgents,
     SqlCustomers,
@@ -69,6 +73,8 @@ class SqlUnitOfWork:
         self.events: EventRepository = SqlEvents(self)
         self.followups: FollowUpRepository = SqlFollowUps(self)
         self.due: DueRepository = SqlDue(self)
+        self.surveys: SurveyRepository = SqlSurveys(self)
+        self.analytics: AnalyticsRepository = SqlAnalytics(self)
 
     # -- plumbing for the repositories
 

@@ -313,3 +313,9 @@ due_items = Table(
     PrimaryKeyConstraint("kind", "key"),
     Index(None, "kind", "due_at"),
 )
+
+# ------------------------------------------------------------------------ features
+# Each feature defines its tables on ``metadata`` in a module of its own; importing them
+# here keeps ``metadata`` complete for migrations, the schema test and ``wipe``.
+from helpdesk_kit.storage.sql import tables_analytics as _tables_analytics  # noqa: E402,F401
+from helpdesk_kit.storage.sql import tables_feedback as _tables_feedback  # noqa: E402,F401
