@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "helpdesk_kit.cli.lifecycle",
     "helpdesk_kit.cli.db",
     "helpdesk_kit.cli.transfer",
+    "helpdesk_kit.cli.report",
 )
 
 
