@@ -30,7 +30,10 @@ def make_desk(storage: Any, tz: str, start: datetime, plugins: Any = ()) -> Help
 
 
 def plain(desk: Helpdesk, rows: Any) -> list[dict[str, Any]]:
-    """Rows as dicts with agent ids replaced by agent names (ids differ between desks)."""
+    """Rows as dicts with agent ids replaced by agent names (ids differ between desks).
+
+    Sorted, since rows grouped by agent come in agent-id order.
+    """
     names = {a.id: a.name for a in desk.agents()}
     out = []
     for r in rows:
@@ -38,7 +41,7 @@ def plain(desk: Helpdesk, rows: Any) -> list[dict[str, Any]]:
         if d.get("agent") is not None:
             d["agent"] = names.get(d["agent"], d["agent"])
         out.append(d)
-    return out
+    return sorted(out, key=repr)
 
 
 @pytest.fixture
