@@ -47,4 +47,4 @@ def plain(desk: Helpdesk, rows: Any) -> list[dict[str, Any]]:
 @pytest.fixture
 def utc() -> Iterator[Any]:
     """UTC, for short datetimes in tests."""
-    yield UTC
+    return UTC

@@ -78,7 +78,9 @@ ops = st.lists(
             st.tuples(st.just("agent_reply"), st.integers(0, 30), st.integers(0, 2)),
             st.tuples(st.just("bot_reply"), st.integers(0, 30)),
             st.tuples(st.just("customer"), st.integers(0, 30)),
-            st.tuples(st.just("solve"), st.integers(0, 30), st.one_of(st.none(), st.integers(0, 2))),
+            st.tuples(
+                st.just("solve"), st.integers(0, 30), st.one_of(st.none(), st.integers(0, 2))
+            ),
             st.tuples(st.just("reopen"), st.integers(0, 30)),
             st.tuples(st.just("spam"), st.integers(0, 30)),
             st.tuples(st.just("merge"), st.integers(0, 30), st.integers(0, 30)),
@@ -125,11 +127,16 @@ def play(desk: Any, history: list[Any], shop: Shop) -> None:
                 c = customers[ci]
                 tickets.append(
                     desk.open_ticket(
-                        c, "subject", "我的订单 where is it", channel=channel, category=category,
+                        c,
+                        "subject",
+                        "我的订单 where is it",
+                        channel=channel,
+                        category=category,
                         tags=["pre-sale"] if pre else [],
-                        assignee=None if agent is None else agents[agent], actor=c,
+                        assignee=None if agent is None else agents[agent],
+                        actor=c,
                     )
-                )  # fmt: skip
+                )
                 continue
             if kind == "tier":
                 desk.update_customer(customers[op[1]], tier=op[2])
@@ -143,8 +150,11 @@ def play(desk: Any, history: list[Any], shop: Shop) -> None:
                 desk.reply(t, "bot answer", author=bot)
             elif kind == "customer":
                 c = desk.get_customer(t.customer_id)
-                desk.receive(InboundMessage(t.channel, Identity("email", c.email), text="more",
-                                            ticket_number=t.number))  # fmt: skip
+                desk.receive(
+                    InboundMessage(
+                        t.channel, Identity("email", c.email), text="more", ticket_number=t.number
+                    )
+                )
             elif kind == "solve":
                 desk.transition(t, "solve", actor=bot if op[2] is None else agents[op[2]])
             elif kind == "reopen":

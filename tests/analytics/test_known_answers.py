@@ -62,24 +62,39 @@ def story(helpdesk_storage):
 
     # T1: e-mail at 23:50 on Nov 2; answered 20 min later, after midnight; solved at 00:30.
     at(2026, 11, 2, 23, 50)
-    t[1] = desk.open_ticket(c1, "发票", "发票抬头错了", channel="email", category="invoice",
-                            assignee=ann, actor=c1)  # fmt: skip
+    t[1] = desk.open_ticket(
+        c1, "发票", "发票抬头错了", channel="email", category="invoice", assignee=ann, actor=c1
+    )
     at(2026, 11, 3, 0, 10)
     desk.reply(t[1], "已重开", author=ann)
     at(2026, 11, 3, 0, 30)
     desk.transition(t[1], "solve", actor=ann)
     # T2: chat, pre-sale; two customer messages before Bob's second reply (next response 90 s)
     at(2026, 11, 3, 10, 0)
-    t[2] = desk.open_ticket(c2, "降噪", "这款耳机支持降噪吗", channel="chat", category="pre-sale",
-                            tags=["pre-sale"], assignee=bob, actor=c2)  # fmt: skip
+    t[2] = desk.open_ticket(
+        c2,
+        "降噪",
+        "这款耳机支持降噪吗",
+        channel="chat",
+        category="pre-sale",
+        tags=["pre-sale"],
+        assignee=bob,
+        actor=c2,
+    )
     clock.advance(seconds=30)
     desk.reply(t[2], "支持", author=bob)
     clock.advance(seconds=30)
-    desk.receive(InboundMessage("chat", Identity("email", "two@example.cn"), text="续航呢",
-                                ticket_number=t[2].number))  # fmt: skip
+    desk.receive(
+        InboundMessage(
+            "chat", Identity("email", "two@example.cn"), text="续航呢", ticket_number=t[2].number
+        )
+    )
     clock.advance(seconds=30)
-    desk.receive(InboundMessage("chat", Identity("email", "two@example.cn"), text="还有颜色",
-                                ticket_number=t[2].number))  # fmt: skip
+    desk.receive(
+        InboundMessage(
+            "chat", Identity("email", "two@example.cn"), text="还有颜色", ticket_number=t[2].number
+        )
+    )
     clock.advance(seconds=60)
     desk.reply(t[2], "30 小时，三种颜色", author=bob)
     clock.advance(seconds=50)
@@ -111,28 +126,42 @@ def story(helpdesk_storage):
     # T5: the bot solves c3's coupon question, but c3 comes back a day later on the same
     # topic (T6): not contained
     at(2026, 11, 5, 9, 0)
-    t[5] = desk.open_ticket(c3, "优惠券", "优惠券不能用", channel="chat", category="coupon", actor=c3)
+    t[5] = desk.open_ticket(
+        c3, "优惠券", "优惠券不能用", channel="chat", category="coupon", actor=c3
+    )
     clock.advance(seconds=1)
     desk.reply(t[5], "请重新领取", author=bot)
     clock.advance(seconds=59)
     desk.transition(t[5], "solve", actor=bot)
     at(2026, 11, 6, 9, 0)
-    t[6] = desk.open_ticket(c3, "优惠券", "还是不能用", channel="email", category="coupon",
-                            tags=["pre-sale"], assignee=ann, actor=c3)  # fmt: skip
+    t[6] = desk.open_ticket(
+        c3,
+        "优惠券",
+        "还是不能用",
+        channel="email",
+        category="coupon",
+        tags=["pre-sale"],
+        assignee=ann,
+        actor=c3,
+    )
     at(2026, 11, 6, 10, 0)
     desk.reply(t[6], "已补发", author=ann)
     desk.transition(t[6], "solve", actor=ann)
     # T7: solved, reopened by the customer, answered and solved again
     at(2026, 11, 7, 14, 0)
-    t[7] = desk.open_ticket(c1, "退货", "想退货", channel="form", category="return", assignee=bob,
-                            actor=c1)  # fmt: skip
+    t[7] = desk.open_ticket(
+        c1, "退货", "想退货", channel="form", category="return", assignee=bob, actor=c1
+    )
     at(2026, 11, 7, 15, 0)
     desk.reply(t[7], "可以", author=bob)
     at(2026, 11, 7, 15, 30)
     desk.transition(t[7], "solve", actor=bob)
     at(2026, 11, 8, 9, 0)
-    desk.receive(InboundMessage("form", Identity("email", "one@example.cn"), text="运费谁出",
-                                ticket_number=t[7].number))  # fmt: skip
+    desk.receive(
+        InboundMessage(
+            "form", Identity("email", "one@example.cn"), text="运费谁出", ticket_number=t[7].number
+        )
+    )
     at(2026, 11, 8, 10, 0)
     desk.reply(t[7], "我们承担", author=bob)
     at(2026, 11, 8, 10, 30)
@@ -144,16 +173,34 @@ def story(helpdesk_storage):
     t[9] = desk.open_ticket(c2, "降噪", "同上", channel="chat", actor=c2)
     desk.merge(t[9], t[2], actor=bob)
     at(2026, 11, 10, 9, 0)
-    t[10] = desk.open_ticket(c1, "账号", "登录不了", channel="email", category="account",
-                             priority="high", assignee=ann, actor=c1)  # fmt: skip
+    t[10] = desk.open_ticket(
+        c1,
+        "账号",
+        "登录不了",
+        channel="email",
+        category="account",
+        priority="high",
+        assignee=ann,
+        actor=c1,
+    )
     # orders: T2 led to an order; c3 bought 10 days after T6 (outside the 7-day window);
     # c1 has two orders (a repeat buyer), c2 one more refunded (not counted)
     shop.orders[c2.id] = [
-        {"id": "o1", "amount": Decimal("399.00"), "currency": "CNY",
-         "created_at": local(2026, 11, 3, 11), "ticket_id": t[2].id},
-        {"id": "o2", "amount": "99.50", "currency": "CNY",
-         "created_at": local(2026, 11, 20, 11), "status": "refunded"},
-    ]  # fmt: skip
+        {
+            "id": "o1",
+            "amount": Decimal("399.00"),
+            "currency": "CNY",
+            "created_at": local(2026, 11, 3, 11),
+            "ticket_id": t[2].id,
+        },
+        {
+            "id": "o2",
+            "amount": "99.50",
+            "currency": "CNY",
+            "created_at": local(2026, 11, 20, 11),
+            "status": "refunded",
+        },
+    ]
     shop.orders[c3.id] = [
         {"id": "o3", "amount": "50", "currency": "CNY", "created_at": local(2026, 11, 16, 9)},
     ]
@@ -161,7 +208,7 @@ def story(helpdesk_storage):
         {"id": "o4", "amount": "10.25", "currency": "CNY", "created_at": local(2026, 1, 1, 9)},
         {"id": "o5", "amount": "20.75", "currency": "CNY", "created_at": local(2026, 11, 1, 9)},
         {"id": "o6", "amount": "5", "currency": "USD", "created_at": local(2026, 11, 1, 9)},
-    ]  # fmt: skip
+    ]
     at(2026, 11, 30, 12, 0)
     return desk, t, ann, bob
 
@@ -173,14 +220,19 @@ def one(rows):
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 def test_volume_excludes_spam_and_merged_and_buckets_by_local_day(story):
-    desk, t, _ann, _bob = story
+    desk, _t, _ann, _bob = story
     assert one(desk.kpi("volume", "2026-11")) == {"tickets": 8}
     by_day = {r.bucket: r["tickets"] for r in desk.kpi("volume", "2026-11", grain="day")}
     # T1 was created at 23:50 on Nov 2 local time (15:50 UTC): it belongs to Nov 2
     assert by_day == {
-        "2026-11-02": 1, "2026-11-03": 1, "2026-11-04": 2, "2026-11-05": 1,
-        "2026-11-06": 1, "2026-11-07": 1, "2026-11-10": 1,
-    }  # fmt: skip
+        "2026-11-02": 1,
+        "2026-11-03": 1,
+        "2026-11-04": 2,
+        "2026-11-05": 1,
+        "2026-11-06": 1,
+        "2026-11-07": 1,
+        "2026-11-10": 1,
+    }
     by_hour = {r["hour"]: r["tickets"] for r in desk.kpi("volume", "2026-11", by="hour")}
     assert by_hour == {23: 1, 10: 1, 9: 4, 11: 1, 14: 1}
     by_channel = {r["channel"]: r["tickets"] for r in desk.kpi("volume", "2026-11", by="channel")}
@@ -189,10 +241,11 @@ def test_volume_excludes_spam_and_merged_and_buckets_by_local_day(story):
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 def test_response_and_resolution_times(story):
-    desk, t, _ann, _bob = story
+    desk, _t, _ann, _bob = story
     frt = {r["agent"]: r.values for r in plain_rows(desk, "first_response", by="agent")}
     # Ann: T1 1200 s, T4 63 s, T6 3600 s; Bob: T2 30 s, T7 3600 s
-    assert frt["Ann"]["count"] == 3 and frt["Ann"]["mean_s"] == pytest.approx(4863 / 3)
+    assert frt["Ann"]["count"] == 3
+    assert frt["Ann"]["mean_s"] == pytest.approx(4863 / 3)
     assert frt["Ann"]["p50_s"] == 1200.0
     assert frt["Ann"]["p90_s"] == pytest.approx(1200 + (3600 - 1200) * 0.8)
     assert frt["Bob"] == {"count": 2, "mean_s": 1815.0, "p50_s": 1815.0, "p90_s": 3600 - 3570 * 0.1}
@@ -205,7 +258,8 @@ def test_response_and_resolution_times(story):
     assert res["email"]["count"] == 2  # T1 (2400 s) and T6 (3600 s); T10 is open
     assert res["email"]["mean_s"] == 3000.0
     # T2: 200 s, T3 (bot): 42 s, T4: 123 s, T5 (bot): 60 s
-    assert res["chat"]["count"] == 4 and res["chat"]["p50_s"] == pytest.approx((60 + 123) / 2)
+    assert res["chat"]["count"] == 4
+    assert res["chat"]["p50_s"] == pytest.approx((60 + 123) / 2)
 
 
 def plain_rows(desk, name, **kw):
@@ -219,7 +273,7 @@ def plain_rows(desk, name, **kw):
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 def test_one_touch_and_reopen_rates(story):
-    desk, t, _ann, _bob = story
+    desk, _t, _ann, _bob = story
     # solved with at least one agent reply: T1 T2 T4 T6 T7; one touch: T1 T4 T6
     assert one(desk.kpi("one_touch_rate", "2026-11")) == {"count": 5, "hits": 3, "rate": 0.6}
     # created and solved at least once: T1-T7 (7); reopened: T7
@@ -231,9 +285,11 @@ def test_one_touch_and_reopen_rates(story):
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 def test_csat_counts_the_changed_rating_once(story):
-    desk, t, _ann, _bob = story
+    desk, _t, _ann, _bob = story
     csat = one(desk.kpi("csat", "2026-11"))
-    assert csat["responses"] == 1 and csat["mean"] == 4.0 and csat["csat"] == 1.0
+    assert csat["responses"] == 1
+    assert csat["mean"] == 4.0
+    assert csat["csat"] == 1.0
     assert (csat["score_2"], csat["score_4"]) == (0, 1)
     assert desk.kpi("nps", "2026-11") == []
 
@@ -253,27 +309,34 @@ def test_conversion_repeat_purchase_and_clv(story):
     desk, _t, _ann, _bob = story
     # pre-sale: T2 (its order names the ticket) and T6 (c3 bought 10 days later): 1 of 2
     assert one(desk.kpi("conversion_rate", "2026-11")) == {"count": 2, "hits": 1, "rate": 0.5}
-    assert one(desk.kpi("conversion_rate", "2026-11", conversion_window=timedelta(days=11)))[
-        "hits"
-    ] == 2
+    assert (
+        one(desk.kpi("conversion_rate", "2026-11", conversion_window=timedelta(days=11)))["hits"]
+        == 2
+    )
     # served: c1, c2, c3; repeat buyers (2+ valid orders): c1 (c2's second order was refunded)
     assert one(desk.kpi("repeat_rate", "2026-11"))["hits"] == 1
     clv = {r["currency"]: r.values for r in desk.kpi("clv", "2026-11")}
     assert clv["CNY"]["customers"] == 3
     assert clv["CNY"]["total"] == Decimal("480")
     assert clv["CNY"]["p50"] == Decimal("50.00")
-    assert clv["USD"] == {"customers": 1, "total": Decimal("5"), "mean": Decimal("5.00"),
-                          "p50": Decimal("5.00"), "p90": Decimal("5.00")}  # fmt: skip
+    assert clv["USD"] == {
+        "customers": 1,
+        "total": Decimal("5"),
+        "mean": Decimal("5.00"),
+        "p50": Decimal("5.00"),
+        "p90": Decimal("5.00"),
+    }
     by_tier = {r["tier"]: r["count"] for r in desk.kpi("repeat_rate", "2026-11", by="tier")}
     assert by_tier == {"standard": 2, "vip": 1}
 
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 def test_backlog_activity_and_utilisation(story):
-    desk, t, _ann, _bob = story
+    desk, _t, _ann, _bob = story
     backlog = one(desk.kpi("backlog", "2026-11"))
     # T10 waits since Nov 10 09:00; now is Nov 30 12:00
-    assert backlog["count"] == 1 and backlog["p50_s"] == (20 * 24 + 3) * 3600
+    assert backlog["count"] == 1
+    assert backlog["p50_s"] == (20 * 24 + 3) * 3600
     act = {r["agent"]: r.values for r in plain_rows(desk, "agent_activity", by="agent")}
     assert act["Ann"] == {"handled": 3, "responses": 3, "tickets_touched": 3, "active_hours": 3}
     assert act["Bob"] == {"handled": 2, "responses": 4, "tickets_touched": 2, "active_hours": 3}
@@ -290,7 +353,8 @@ def test_filters(story):
     assert one(desk.kpi("volume", "2026-11", filters={"tier": ["vip"]}))["tickets"] == 4
     assert one(desk.kpi("volume", "2026-11", filters={"agent": [None]}))["tickets"] == 2
     frt = one(desk.kpi("first_response", "2026-11", filters={"agent": ann.id, "hour": [23]}))
-    assert frt["count"] == 1 and frt["p50_s"] == 1200.0
+    assert frt["count"] == 1
+    assert frt["p50_s"] == 1200.0
     assert desk.kpi("volume", "2026-11", filters={"priority": "urgent"}) == []
     with pytest.raises(InvalidInput, match="cannot be grouped"):
         desk.kpi("agent_activity", "2026-11", by="channel")
@@ -302,7 +366,7 @@ def test_filters(story):
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 def test_sla_achievement_is_pending_until_wired(story):
-    desk, t, _ann, _bob = story
+    desk, _t, _ann, _bob = story
     assert desk.kpi("sla_achievement", "2026-11") == []
     data = desk.report_data("2026-11")
     assert "pending" in data.unavailable["sla_achievement"]
@@ -345,20 +409,31 @@ def test_sla_achievement_reads_timers_through_the_interface(story, helpdesk_stor
             conn.execute(
                 table.insert(),
                 [
-                    {"ticket_id": tk.id, "metric": m, "status": "x", "due_at": due,
-                     "met_at": met, "breached_at": br}
+                    {
+                        "ticket_id": tk.id,
+                        "metric": m,
+                        "status": "x",
+                        "due_at": due,
+                        "met_at": met,
+                        "breached_at": br,
+                    }
                     for tk, m, due, met, br in rows
                 ],
-            )  # fmt: skip
+            )
         desk.configure_kpis(sla_timers=SlaTimers(table=table))
     else:
         from helpdesk_kit.analytics.periods import ms_of
 
         records = [
-            SlaTimerRecord(tk.id, m, ms_of(due), None if met is None else ms_of(met),
-                           None if br is None else ms_of(br))
+            SlaTimerRecord(
+                tk.id,
+                m,
+                ms_of(due),
+                None if met is None else ms_of(met),
+                None if br is None else ms_of(br),
+            )
             for tk, m, due, met, br in rows
-        ]  # fmt: skip
+        ]
         desk.configure_kpis(sla_timers=SlaTimers(records=lambda uow: records))
     try:
         got = {r["sla_metric"]: r.values for r in desk.kpi("sla_achievement", "2026-11")}
@@ -375,15 +450,18 @@ def test_sla_achievement_reads_timers_through_the_interface(story, helpdesk_stor
 def test_report_data_and_scorecards(story):
     desk, _t, _ann, _bob = story
     cards = {c.name: c for c in desk.scorecards("2026-11")}
-    assert cards["Ann"].handled == 3 and cards["Bob"].handled == 2
-    assert cards["Bob"].csat_mean == 4.0 and cards["Bob"].ratings == 1
+    assert cards["Ann"].handled == 3
+    assert cards["Bob"].handled == 2
+    assert cards["Bob"].csat_mean == 4.0
+    assert cards["Bob"].ratings == 1
     assert not cards["Bob"].passes_guard  # too few ratings and no one-touch
     board = desk.leaderboard("2026-11")
     assert board.star is None  # nobody has five ratings: no star is typed in
     data = desk.report_data("2026-11")
     assert data.one("volume") == {"tickets": 8}
-    assert data.sla == [] and "sla_achievement" in data.unavailable
-    assert [r.bucket for r in data.daily["volume"]][0] == "2026-11-02"
+    assert data.sla == []
+    assert "sla_achievement" in data.unavailable
+    assert next(r.bucket for r in data.daily["volume"]) == "2026-11-02"
 
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)

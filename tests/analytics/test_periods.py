@@ -83,8 +83,13 @@ def test_buckets_list_every_day_week_and_month():
     fr = frame("2026-11", "Asia/Shanghai")
     assert len(fr.buckets("day")) == 30
     assert [bucket_label(k, "week", fr.period) for k in fr.buckets("week")] == [
-        "2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49",
-    ]  # fmt: skip
+        "2026-W44",
+        "2026-W45",
+        "2026-W46",
+        "2026-W47",
+        "2026-W48",
+        "2026-W49",
+    ]
     assert fr.buckets("period") == [0]
     year = frame("2026", "Asia/Shanghai")
     assert [bucket_label(k, "month", year.period) for k in year.buckets("month")][-1] == "2026-12"

@@ -67,8 +67,16 @@ def _solved_ticket(desk, clock, *, channel="chat", language="zh"):
     desk.storage  # noqa: B018
     ann = desk.add_agent("Ann", groups=["care"])
     customer = desk.add_customer("Wang", email="wang@example.cn")
-    t = desk.open_ticket(customer, "退款", "退款什么时候到账", channel=channel, group=grp,
-                         assignee=ann, language=language, actor=customer)  # fmt: skip
+    t = desk.open_ticket(
+        customer,
+        "退款",
+        "退款什么时候到账",
+        channel=channel,
+        group=grp,
+        assignee=ann,
+        language=language,
+        actor=customer,
+    )
     clock.advance(minutes=5)
     desk.reply(t, "已处理", author=ann)
     clock.advance(minutes=5)
@@ -78,19 +86,21 @@ def _solved_ticket(desk, clock, *, channel="chat", language="zh"):
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 def test_solving_sends_one_survey_through_the_channel(desk, helpdesk_clock, outbox):
-    t, ann, customer = _solved_ticket(desk, helpdesk_clock)
+    t, ann, _customer = _solved_ticket(desk, helpdesk_clock)
     surveys = desk.surveys(t)
     assert len(surveys) == 1
     s = surveys[0]
     assert (s.round, s.agent_id, s.kind.value, s.rated) == (1, ann.id, "csat", False)
     assert s.expires_at == helpdesk_clock.now() + timedelta(days=7)
     sent = [text for ref, text, _ in outbox.sent if "rate?t=" in text]
-    assert len(sent) == 1 and sent[0].startswith("您好，您的工单 " + t.ref)
+    assert len(sent) == 1
+    assert sent[0].startswith("您好，您的工单 " + t.ref)
     assert desk.survey_link(s) in sent[0]
     kinds = [e.kind for e in desk.events(t)]
     assert kinds.count(ev.SURVEY_SENT) == 1
-    message = [m for m in desk.messages(t) if m.id == s.message_id][0]
-    assert message.public and message.author_kind.value == "system"
+    message = next(m for m in desk.messages(t) if m.id == s.message_id)
+    assert message.public
+    assert message.author_kind.value == "system"
     # the survey is not a reply: it does not count as a response
     assert [e for e in desk.events(t) if e.kind == ev.REPLY_SENT][-1].actor == f"agent:{ann.id}"
 
@@ -131,7 +141,8 @@ def test_bad_rating_opens_a_followup_records_the_event_and_notifies(desk, helpde
     assert f.due_at == helpdesk_clock.now() + timedelta(days=1)
     assert f.assignee_id == desk.get_group("care").supervisor_id  # None: no supervisor set
     bad = [e for e in desk.events(t) if e.kind == ev.SURVEY_BAD_RATING]
-    assert len(bad) == 1 and bad[0].data["reason"] == "attitude"
+    assert len(bad) == 1
+    assert bad[0].data["reason"] == "attitude"
     assert bad[0].data["followup_id"] == f.id
     assert outbox.notified[-1]["kind"] == "survey.bad_rating"
     assert ann.id in outbox.notified[-1]["recipients"]
@@ -162,7 +173,8 @@ def test_per_ticket_and_per_interaction(desk, helpdesk_clock):
     t, ann, customer = _solved_ticket(desk, helpdesk_clock)
     helpdesk_clock.advance(minutes=1)
     extra = desk.send_survey(t, actor=ann)
-    assert extra is not None and extra.round == 2
+    assert extra is not None
+    assert extra.round == 2
     desk.configure_surveys(SurveySettings(secret=SECRET, per="ticket"))
     desk.transition(t, "reopen", actor=Actor.customer(customer.id))
     desk.transition(t, "solve", actor=ann)
@@ -180,7 +192,7 @@ def test_nps_and_both_kinds(desk, helpdesk_clock):
     assert (s.score, s.nps) == (None, 3)
     assert desk.followups(t)  # a detractor under nps_bad_threshold is a bad rating
     desk.configure_surveys(SurveySettings(secret=SECRET, kind="csat+nps"))
-    t2, ann, customer = _solved_ticket_again(desk, helpdesk_clock)
+    t2, _ann, _customer = _solved_ticket_again(desk, helpdesk_clock)
     token2 = desk.survey_token(desk.surveys(t2)[0])
     s2 = desk.rate_survey(token2, 5, nps=10)
     assert (s2.score, s2.nps) == (5, 10)

@@ -38,7 +38,9 @@ def test_other_secret_or_other_survey_is_refused():
         verify_token(SECRET, f"{survey}.{int(expires) + 86400}.{sig}", NOW)
 
 
-@pytest.mark.parametrize("bad", ["", "x", "a.b", "a.b.c.d", "a.notanumber.sig", ".123.sig", None, 42])
+@pytest.mark.parametrize(
+    "bad", ["", "x", "a.b", "a.b.c.d", "a.notanumber.sig", ".123.sig", None, 42]
+)
 def test_malformed_tokens(bad):
     with pytest.raises(InvalidToken) as info:
         verify_token(SECRET, bad, NOW)

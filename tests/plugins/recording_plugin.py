@@ -125,6 +125,11 @@ class RecordingPlugin:
             }
         ]
 
+    @hookimpl
+    def customer_orders_many(self, desk, customer_ids):
+        self._seen("customer_orders_many", customer_ids=list(customer_ids))
+        return None  # declines: the desk asks customer_orders per customer
+
 
 class BrokenEventPlugin:
     @hookimpl

@@ -125,8 +125,12 @@ def bar_chart(
     bar: int = 18,
     color: str = PALETTE[0],
     limit: float | None = None,
+    colors: Sequence[str] | None = None,
 ) -> str:
-    """Horizontal bars, one per ``(label, value)``; ``limit`` draws a dashed target line."""
+    """Horizontal bars, one per ``(label, value)``; ``limit`` draws a dashed target line.
+
+    ``colors`` gives each bar its own colour (else all are ``color``).
+    """
     label_w = 170
     height = 26 + len(items) * (bar + 6) + 8
     out = _open(width, height, title)
@@ -141,7 +145,8 @@ def bar_chart(
             f"{escape(short)}</text>"
         )
         out.append(
-            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{color}" rx="2"/>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" '
+            f'fill="{colors[i] if colors else color}" rx="2"/>'
         )
         out.append(
             f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 5}" {_FONT}>{escape(fmt(v))}</text>'

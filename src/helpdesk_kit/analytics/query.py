@@ -136,17 +136,22 @@ def orders_from_hook(customer_id: str, found: Iterable[Mapping[str, Any]]) -> li
     out: list[Order] = []
     for item in found:
         try:
-            amount = Decimal(str(item["amount"]))
-            created = ensure_aware(item["created_at"], "order created_at")
+            raw = item["amount"]
+            amount = raw if isinstance(raw, Decimal) else Decimal(str(raw))
+            created = item["created_at"]
+            if not isinstance(created, datetime) or created.tzinfo is None:
+                ensure_aware(created, "order created_at")
+            status = item.get("status")
+            ticket = item.get("ticket_id")
             out.append(
                 Order(
-                    id=str(item["id"]),
-                    customer_id=customer_id,
-                    amount=amount,
-                    currency=str(item.get("currency") or "CNY"),
-                    created_at=created,
-                    status=None if item.get("status") is None else str(item["status"]),
-                    ticket_id=None if item.get("ticket_id") is None else str(item["ticket_id"]),
+                    str(item["id"]),
+                    customer_id,
+                    amount,
+                    item.get("currency") or "CNY",
+                    created,
+                    None if status is None else str(status),
+                    None if ticket is None else str(ticket),
                 )
             )
         except (KeyError, InvalidOperation) as exc:

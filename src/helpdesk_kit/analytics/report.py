@@ -565,7 +565,7 @@ def _agents(data: ReportData) -> str:
     chart = bar_chart(
         "Handled tickets (agents below the quality guard in grey)",
         [(c.name, float(c.handled)) for c in lb.by_volume[:15]],
-        color=PALETTE[2],
+        colors=[PALETTE[2] if c.passes_guard else "#b7bec8" for c in lb.by_volume[:15]],
     )
     table = _table(
         [

@@ -20,10 +20,10 @@ def add_parser(subparsers: Any) -> None:
         help="2026-11 (a month), 2026-W48, 2026-11-26, 2026-Q4, 2026 or 2026-11-01..2026-11-15",
     )
     parser.add_argument("--format", choices=["html", "csv", "json"], default="html")
-    parser.add_argument("--url", help="database URL (default: $HELPDESK_KIT_URL or the SQLite file)")
     parser.add_argument(
-        "--timezone", help="IANA zone of days, weeks and months (default: UTC)"
+        "--url", help="database URL (default: $HELPDESK_KIT_URL or the SQLite file)"
     )
+    parser.add_argument("--timezone", help="IANA zone of days, weeks and months (default: UTC)")
     parser.add_argument("--output", "-o", help="file to write (default: standard output)")
     parser.add_argument(
         "--filter",

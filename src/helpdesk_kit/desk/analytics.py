@@ -9,8 +9,11 @@ reference in memory).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
+
+import attrs
 
 from helpdesk_kit.analytics.appraisal import (
     SCORECARD_METRICS,
@@ -30,7 +33,7 @@ from helpdesk_kit.analytics.sla import SlaTimers
 from helpdesk_kit.desk.work import Work
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.storage.base import UnitOfWork
-from helpdesk_kit.tickets.model import StateCategory, TicketEvent
+from helpdesk_kit.tickets.model import Customer, StateCategory, TicketEvent
 
 if TYPE_CHECKING:
     from helpdesk_kit.desk.service import Helpdesk
@@ -89,7 +92,14 @@ class KpiCommands:
         except TypeError as exc:
             raise InvalidInput(f"unknown KPI option: {exc}") from None
 
-    def _context(self, uow: UnitOfWork, query: KpiQuery, names: Iterable[str]) -> KpiContext:
+    def _context(
+        self,
+        uow: UnitOfWork,
+        query: KpiQuery,
+        names: Iterable[str],
+        *,
+        fetch_orders: bool = True,
+    ) -> KpiContext:
         desk = _as_desk(self)
         open_statuses = tuple(
             sorted(
@@ -102,18 +112,44 @@ class KpiCommands:
             )
         )
         orders: list[Order] | None = None
-        wanted = [n for n in names if n in ORDER_METRICS]
-        if wanted and desk.hook.customer_orders.get_hookimpls():
-            ids: set[str] = set()
-            if "conversion_rate" in wanted:
-                ids.update(uow.analytics.customers_served(query, pre_sale_only=True))
-            if "repeat_rate" in wanted or "clv" in wanted:
-                ids.update(uow.analytics.customers_served(query))
-            orders = []
-            for customer in uow.analytics.customers(sorted(ids)):
-                for found in desk.hook.customer_orders(desk=desk, customer=customer):
-                    orders.extend(orders_from_hook(customer.id, found or ()))
+        if fetch_orders:
+            plan = desk._order_plan(uow, query, names)
+            if plan is not None:
+                orders = plan.orders()
         return KpiContext(now=desk.now(), open_statuses=open_statuses, orders=orders)
+
+    def _order_plan(
+        self, uow: UnitOfWork, query: KpiQuery, names: Iterable[str]
+    ) -> _OrderPlan | None:
+        """Ask the host for the orders the metrics ``names`` need (None: no order hook).
+
+        Plugins implementing ``customer_orders_many`` answer here, in one call each; for the
+        others (and those declining) the customers are loaded, and ``orders()`` asks their
+        ``customer_orders`` once per customer — Python work a worker thread can do.
+        """
+        desk = _as_desk(self)
+        wanted = [n for n in names if n in ORDER_METRICS]
+        pm = desk.plugin_manager
+        many = {impl.plugin for impl in desk.hook.customer_orders_many.get_hookimpls()}
+        single = {impl.plugin for impl in desk.hook.customer_orders.get_hookimpls()}
+        if not wanted or not (many or single):
+            return None
+        ids = uow.analytics.served_customer_ids(
+            query, pre_sale_only="repeat_rate" not in wanted and "clv" not in wanted
+        )
+        answers: list[tuple[str, Sequence[Mapping[str, Any]]]] = []
+        declined: set[object] = set()
+        for plugin in many:
+            others = [p for p in pm.get_plugins() if p is not plugin]
+            caller = pm.subset_hook_caller("customer_orders_many", remove_plugins=others)
+            results = caller(desk=desk, customer_ids=ids)
+            if not results:
+                declined.add(plugin)
+            for found in results:
+                answers.extend((cid, rows) for cid, rows in found.items() if rows)
+        ask_each = (single - many) | (single & declined)
+        customers = uow.analytics.customers(ids) if ask_each else []
+        return _OrderPlan(desk, answers, customers, ask_each)
 
     def _compute(
         self, uow: UnitOfWork, name: str, query: KpiQuery, ctx: KpiContext
@@ -243,54 +279,67 @@ class KpiCommands:
         g = guard or QualityGuard()
         base = desk.kpi_query(period, filters=filters, **options)
         names = list(METRICS)
-        results: dict[str, Any] = {}
         unavailable: dict[str, str] = {}
+        if desk._kpi_sla is None:
+            unavailable["sla_achievement"] = (
+                "pending: SLA timers are not wired (desk.configure_kpis(sla_timers=...))"
+            )
         with desk.storage.unit_of_work() as uow:
             uow.analytics.refresh()
             uow.commit()
             try:
-                ctx = desk._context(uow, base, names)
-
-                def rows(name: str, **change: Any) -> list[MetricRow]:
-                    if name in unavailable:
-                        return []
-                    try:
-                        return desk._compute(uow, name, base.evolve(**change), ctx)
-                    except InvalidInput as exc:
-                        unavailable[name] = str(exc)
-                        return []
-
-                if ctx.orders is None:
+                ctx = desk._context(uow, base, names, fetch_orders=False)
+                plan = desk._order_plan(uow, base, names)
+                if plan is None:
                     for n in ORDER_METRICS:
                         unavailable[n] = "needs a plugin implementing the customer_orders hook"
-                if desk._kpi_sla is None:
-                    unavailable["sla_achievement"] = (
-                        "pending: SLA timers are not wired (desk.configure_kpis(sla_timers=...))"
-                    )
-                summary = {n: rows(n) for n in names}
-                daily = {
-                    n: rows(n, grain="day")
-                    for n in ("volume", "first_response", "resolution", "one_touch_rate", "csat")
-                }
-                by_channel = {
-                    n: rows(n, by=("channel",))
-                    for n in ("volume", "first_response", "one_touch_rate", "csat")
-                }
-                by_agent = {n: rows(n, by=("agent",)) for n in SCORECARD_METRICS}
-                results = {
-                    "summary": summary,
-                    "daily": daily,
-                    "by_channel": by_channel,
-                    "by_category": rows("volume", by=("category",)),
-                    "by_hour": rows("volume", by=("hour",)),
-                    "by_weekday": rows("volume", by=("weekday",)),
-                    "sla": rows("sla_achievement"),
-                    "backlog_by_priority": rows("backlog", by=("priority",)),
-                    "by_agent": by_agent,
-                }
                 before = base.evolve(period=base.period.previous())
                 texts_now = uow.analytics.hot_word_texts(base, sample=hot_word_sample)
                 texts_old = uow.analytics.hot_word_texts(before, sample=hot_word_sample)
+                # The host's orders and the hot words are Python work: a worker thread does
+                # them while this one waits on the database for the other metrics.
+                with ThreadPoolExecutor(1, thread_name_prefix="helpdesk-kit-report") as pool:
+                    orders_job = None if plan is None else pool.submit(plan.orders)
+                    words_job = pool.submit(hot_words, texts_now, texts_old)
+
+                    def rows(name: str, **change: Any) -> list[MetricRow]:
+                        if name in unavailable:
+                            return []
+                        try:
+                            return desk._compute(uow, name, base.evolve(**change), ctx)
+                        except InvalidInput as exc:
+                            unavailable[name] = str(exc)
+                            return []
+
+                    summary = {n: rows(n) for n in names if n not in ORDER_METRICS}
+                    results: dict[str, Any] = {
+                        "daily": {
+                            n: rows(n, grain="day")
+                            for n in (
+                                "volume",
+                                "first_response",
+                                "resolution",
+                                "one_touch_rate",
+                                "csat",
+                            )
+                        },
+                        "by_channel": {
+                            n: rows(n, by=("channel",))
+                            for n in ("volume", "first_response", "one_touch_rate", "csat")
+                        },
+                        "by_agent": {n: rows(n, by=("agent",)) for n in SCORECARD_METRICS},
+                        "by_category": rows("volume", by=("category",)),
+                        "by_hour": rows("volume", by=("hour",)),
+                        "by_weekday": rows("volume", by=("weekday",)),
+                        "sla": rows("sla_achievement"),
+                        "backlog_by_priority": rows("backlog", by=("priority",)),
+                    }
+                    if orders_job is not None:
+                        ctx = attrs.evolve(ctx, orders=orders_job.result())
+                    for n in ORDER_METRICS:
+                        summary[n] = rows(n)
+                    results["summary"] = {n: summary[n] for n in names}
+                    words = words_job.result()
             finally:
                 uow.analytics.release()
         cards = scorecards(results["by_agent"], desk._agent_names(), g)
@@ -306,7 +355,7 @@ class KpiCommands:
             by_weekday=results["by_weekday"],
             sla=results["sla"],
             backlog_by_priority=results["backlog_by_priority"],
-            hot_words=hot_words(texts_now, texts_old),
+            hot_words=words,
             scorecards=cards,
             leaderboard=leaderboard(cards, g),
             unavailable=unavailable,
@@ -321,3 +370,31 @@ class KpiCommands:
 
 #: how long after the period the report considers a bot conversation "not back" (docs)
 DEFAULT_RETURN_WINDOW = timedelta(days=3)
+
+
+class _OrderPlan:
+    """Orders the host gave in bulk, and the customers still to ask one by one."""
+
+    def __init__(
+        self,
+        desk: Helpdesk,
+        answers: list[tuple[str, Sequence[Mapping[str, Any]]]],
+        customers: Sequence[Customer],
+        plugins: set[object],
+    ) -> None:
+        self.desk, self.answers, self.customers, self.plugins = desk, answers, customers, plugins
+
+    def orders(self) -> list[Order]:
+        """Every order: the bulk answers plus ``customer_orders`` asked per customer."""
+        out: list[Order] = []
+        for cid, rows in self.answers:
+            out.extend(orders_from_hook(cid, rows))
+        if self.customers:
+            pm = self.desk.plugin_manager
+            others = [p for p in pm.get_plugins() if p not in self.plugins]
+            ask = pm.subset_hook_caller("customer_orders", remove_plugins=others)
+            for customer in self.customers:
+                for found in ask(desk=self.desk, customer=customer):
+                    if found:
+                        out.extend(orders_from_hook(customer.id, found))
+        return out

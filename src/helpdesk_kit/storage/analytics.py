@@ -58,7 +58,9 @@ class AnalyticsRepository(Protocol):
         """Free what ``compute`` kept for this unit of work (temporary tables, snapshots)."""
         ...
 
-    def customers_served(self, query: KpiQuery, *, pre_sale_only: bool = False) -> list[str]:
+    def served_customer_ids(
+        self, query: KpiQuery, *, pre_sale_only: bool = False
+    ) -> list[str]:
         """Ids of customers with a counted ticket created in the period (filters applied).
 
         With ``pre_sale_only`` only tickets tagged ``query.pre_sale_tag`` count. The desk asks
@@ -67,7 +69,11 @@ class AnalyticsRepository(Protocol):
         ...
 
     def customers(self, customer_ids: Sequence[str]) -> list[Customer]:
-        """The customers with these ids (unknown ids are left out), in one round trip."""
+        """The customers with these ids, in their order (unknown ids left out), in bulk.
+
+        Tags and attributes may be left empty: the objects go to order hooks, which need
+        the id, name, tier and identities.
+        """
         ...
 
     def hot_word_texts(self, query: KpiQuery, *, sample: int) -> list[HotWordText]:

@@ -93,8 +93,10 @@ class MemoryAnalytics:
         """Forget this unit's snapshot of the store."""
         self._cache = None
 
-    def customers_served(self, query: KpiQuery, *, pre_sale_only: bool = False) -> list[str]:
-        """Customers with a counted ticket created in the period."""
+    def served_customer_ids(
+        self, query: KpiQuery, *, pre_sale_only: bool = False
+    ) -> list[str]:
+        """Customers with a counted ticket created in the period, by id."""
         data = self._data()
         found = created_in(list(data.tickets.values()), query, dict(data.tiers))
         if pre_sale_only:

@@ -70,49 +70,109 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # (category, weight, Chinese texts, English texts)
 _TOPICS: list[tuple[str, float, list[str], list[str]]] = [
-    ("order", 0.22,
-     ["我的订单什么时候发货？", "订单状态一直没有更新", "请帮我查一下订单物流", "快递显示已签收但我没收到"],
-     ["Where is my order?", "My order status has not changed for days",
-      "Tracking says delivered but nothing arrived"]),
-    ("refund", 0.16,
-     ["退款什么时候到账？", "申请退款已经一周了还没到账", "退款被拒绝了是什么原因"],
-     ["When will my refund arrive?", "Refund still not received after a week",
-      "Why was my refund rejected?"]),
-    ("return", 0.12,
-     ["商品有质量问题想退货", "尺码不合适可以换货吗", "退货运费谁承担"],
-     ["I want to return a damaged item", "Can I exchange for another size?",
-      "Who pays the return shipping?"]),
-    ("payment", 0.10,
-     ["支付失败但是扣款了", "信用卡支付一直失败", "重复扣款了两次"],
-     ["Payment failed but I was charged", "Card payment keeps failing", "I was charged twice"]),
-    ("account", 0.09,
-     ["收不到验证码无法登录", "账号被锁定了", "怎么修改绑定手机号"],
-     ["I cannot log in, the code never arrives", "My account is locked",
-      "How do I change my phone number?"]),
-    ("pre-sale", 0.14,
-     ["这款耳机支持降噪吗？", "有没有现货？什么时候补货", "买两件有优惠吗", "这个尺码适合多高的人"],
-     ["Does this headset have noise cancelling?", "Is it in stock?", "Any discount for two?",
-      "Which size fits 180 cm?"]),
-    ("invoice", 0.07,
-     ["发票抬头写错了需要重开", "怎么申请增值税专用发票"],
-     ["The invoice has the wrong company name", "How do I get a VAT invoice?"]),
-    ("complaint", 0.05,
-     ["客服态度很差，要投诉", "快递员态度恶劣", "等了三天没人处理"],
-     ["Your support was rude, I want to complain", "Nobody answered for three days"]),
-    ("coupon", 0.05,
-     ["优惠券不能用，提示已过期", "优惠券领取后找不到", "满减优惠券无法叠加"],
-     ["My coupon says expired but it is not", "I cannot find the coupon I claimed"]),
-]  # fmt: skip
+    (
+        "order",
+        0.22,
+        [
+            "我的订单什么时候发货？",
+            "订单状态一直没有更新",
+            "请帮我查一下订单物流",
+            "快递显示已签收但我没收到",
+        ],
+        [
+            "Where is my order?",
+            "My order status has not changed for days",
+            "Tracking says delivered but nothing arrived",
+        ],
+    ),
+    (
+        "refund",
+        0.16,
+        ["退款什么时候到账？", "申请退款已经一周了还没到账", "退款被拒绝了是什么原因"],
+        [
+            "When will my refund arrive?",
+            "Refund still not received after a week",
+            "Why was my refund rejected?",
+        ],
+    ),
+    (
+        "return",
+        0.12,
+        ["商品有质量问题想退货", "尺码不合适可以换货吗", "退货运费谁承担"],
+        [
+            "I want to return a damaged item",
+            "Can I exchange for another size?",
+            "Who pays the return shipping?",
+        ],
+    ),
+    (
+        "payment",
+        0.10,
+        ["支付失败但是扣款了", "信用卡支付一直失败", "重复扣款了两次"],
+        ["Payment failed but I was charged", "Card payment keeps failing", "I was charged twice"],
+    ),
+    (
+        "account",
+        0.09,
+        ["收不到验证码无法登录", "账号被锁定了", "怎么修改绑定手机号"],
+        [
+            "I cannot log in, the code never arrives",
+            "My account is locked",
+            "How do I change my phone number?",
+        ],
+    ),
+    (
+        "pre-sale",
+        0.14,
+        [
+            "这款耳机支持降噪吗？",
+            "有没有现货？什么时候补货",
+            "买两件有优惠吗",
+            "这个尺码适合多高的人",
+        ],
+        [
+            "Does this headset have noise cancelling?",
+            "Is it in stock?",
+            "Any discount for two?",
+            "Which size fits 180 cm?",
+        ],
+    ),
+    (
+        "invoice",
+        0.07,
+        ["发票抬头写错了需要重开", "怎么申请增值税专用发票"],
+        ["The invoice has the wrong company name", "How do I get a VAT invoice?"],
+    ),
+    (
+        "complaint",
+        0.05,
+        ["客服态度很差，要投诉", "快递员态度恶劣", "等了三天没人处理"],
+        ["Your support was rude, I want to complain", "Nobody answered for three days"],
+    ),
+    (
+        "coupon",
+        0.05,
+        ["优惠券不能用，提示已过期", "优惠券领取后找不到", "满减优惠券无法叠加"],
+        ["My coupon says expired but it is not", "I cannot find the coupon I claimed"],
+    ),
+]
 _FOLLOW_UPS = {
     "zh": ["好的，还有别的问题", "还是没有解决", "请尽快处理，谢谢", "订单号是 SO{n}"],
-    "en": ["Thanks, one more question", "It is still not solved", "Please hurry, thanks",
-           "Order SO{n}"],
-}  # fmt: skip
+    "en": [
+        "Thanks, one more question",
+        "It is still not solved",
+        "Please hurry, thanks",
+        "Order SO{n}",
+    ],
+}
 _REPLIES = {
     "zh": ["您好，已为您查询，请稍等。", "已为您处理，请留意短信通知。", "非常抱歉给您带来不便。"],
-    "en": ["Hello, let me check that for you.", "Done, you will get a confirmation.",
-           "Sorry for the trouble."],
-}  # fmt: skip
+    "en": [
+        "Hello, let me check that for you.",
+        "Done, you will get a confirmation.",
+        "Sorry for the trouble.",
+    ],
+}
 _BOT_REPLY = {
     "zh": "您好，我是智能助手，请问有什么可以帮您？",
     "en": "Hi, I am the assistant. How can I help?",
@@ -122,12 +182,51 @@ _CHANNELS = [("chat", 0.42), ("email", 0.25), ("form", 0.13), ("wechat", 0.14), 
 _SPEED = {"chat": 30.0, "wechat": 120.0, "phone": 60.0, "form": 3 * 3600.0, "email": 90 * 60.0}
 _PRIORITIES = [("low", 0.1), ("normal", 0.7), ("high", 0.16), ("urgent", 0.04)]
 #: arrivals by local hour (0-23) and weekday (Monday first)
-_HOURS = [0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 3.4, 3.8, 3.6, 2.8, 3.0, 3.5, 3.6, 3.3,
-          3.0, 2.4, 2.6, 3.0, 3.1, 2.2, 1.0]  # fmt: skip
+_HOURS = [
+    0.3,
+    0.2,
+    0.1,
+    0.1,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    2.0,
+    3.4,
+    3.8,
+    3.6,
+    2.8,
+    3.0,
+    3.5,
+    3.6,
+    3.3,
+    3.0,
+    2.4,
+    2.6,
+    3.0,
+    3.1,
+    2.2,
+    1.0,
+]
 _WEEKDAYS = [1.05, 1.0, 1.0, 1.0, 0.95, 0.8, 0.75]
-_NAMES = ["Lin Yi", "Wang Fang", "Zhang Wei", "Li Na", "Chen Jie", "Liu Yang", "Sam Lee",
-          "Zhao Lei", "Huang Min", "Zhou Tao", "Wu Hao", "Xu Jing", "Sun Li", "Ma Chao",
-          "Hu Bin", "Guo Mei"]  # fmt: skip
+_NAMES = [
+    "Lin Yi",
+    "Wang Fang",
+    "Zhang Wei",
+    "Li Na",
+    "Chen Jie",
+    "Liu Yang",
+    "Sam Lee",
+    "Zhao Lei",
+    "Huang Min",
+    "Zhou Tao",
+    "Wu Hao",
+    "Xu Jing",
+    "Sun Li",
+    "Ma Chao",
+    "Hu Bin",
+    "Guo Mei",
+]
 _SHIFTS = [(8, 17), (9, 18), (12, 21), (14, 23)]
 
 
@@ -251,7 +350,9 @@ class _Zone:
         found = self.cache.get(key)
         if found is None:
             moment = _EPOCH + timedelta(microseconds=key * HOUR_US)
-            found = self.cache[key] = int(moment.astimezone(self.tz).utcoffset().total_seconds()) * US  # type: ignore[union-attr]
+            offset = moment.astimezone(self.tz).utcoffset()
+            assert offset is not None
+            found = self.cache[key] = int(offset.total_seconds()) * US
         return found
 
     def hour(self, us: int) -> int:
@@ -300,8 +401,8 @@ class History:
                 name=_NAMES[i] if i < len(_NAMES) else f"Agent {i + 1}",
                 shift=_SHIFTS[i % len(_SHIFTS)],
                 speed=round(rng.uniform(0.6, 1.6), 2),
-                csat=round(rng.uniform(4.1, 4.85), 2),
-                one_touch=round(rng.uniform(0.7, 0.92), 2),
+                csat=round(rng.uniform(4.3, 5.0), 2),
+                one_touch=round(rng.uniform(0.72, 0.95), 2),
             )
             for i in range(self.profile.agents)
         )
@@ -316,7 +417,9 @@ class History:
         z = _Zone(self.timezone)
         self.customers, self.orders = [], {}
         first_day = self.start.astimezone(z.tz).date()
-        weights = [_WEEKDAYS[(first_day + timedelta(days=d)).weekday()] for d in range(self.days_count)]
+        weights = [
+            _WEEKDAYS[(first_day + timedelta(days=d)).weekday()] for d in range(self.days_count)
+        ]
         counts = _spread(self.total, weights)
         hour_cum = _cumulative(_HOURS)
         chan_cum = _cumulative([w for _, w in _CHANNELS])
@@ -329,9 +432,14 @@ class History:
             the_day = first_day + timedelta(days=day)
             w = base_topics
             if p.surge and day >= surge_from:
-                w = [x * (p.surge[1] if t[0] == p.surge[0] else 1.0) for x, t in zip(w, _TOPICS, strict=True)]
+                w = [
+                    x * (p.surge[1] if t[0] == p.surge[0] else 1.0)
+                    for x, t in zip(w, _TOPICS, strict=True)
+                ]
             topic_cum = _cumulative(w)
-            midnight = datetime(the_day.year, the_day.month, the_day.day, tzinfo=z.tz)  # local midnight
+            midnight = datetime(
+                the_day.year, the_day.month, the_day.day, tzinfo=z.tz
+            )  # local midnight
             day_us = (midnight.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1)
             new: list[CustomerPlan] = []
             opened = sorted(
@@ -398,7 +506,9 @@ class History:
         def plan(kind: str, **data: Any) -> TicketPlan:
             steps.sort(key=lambda s: s[0])
             steps.insert(0, (opened, "open", data))
-            return TicketPlan(index, cust.index, channel, category, priority, lang, text, tags, steps)
+            return TicketPlan(
+                index, cust.index, channel, category, priority, lang, text, tags, steps
+            )
 
         if rng.random() < p.spam_rate:
             steps.append((t + _lognormal(rng, 600), "spam", {"agent": agent.key}))
@@ -468,7 +578,7 @@ class History:
         if rng.random() >= p.rating_rate:
             return
         mean = agent.csat if agent is not None else 4.0
-        score = max(1, min(5, round(rng.gauss(mean, 0.9))))
+        score = max(1, min(5, round(rng.gauss(mean, 0.7))))
         at = solved + _lognormal(rng, 1800 if channel == "chat" else 4 * 3600)
         steps.append((at, "rate", {"score": score}))
         if rng.random() < p.rating_change_rate:
@@ -489,7 +599,9 @@ def _order_id(rng: random.Random) -> str:
     return f"SO{rng.randrange(10**12):012d}"
 
 
-def _history_orders(rng: random.Random, before: int) -> list[tuple[str, int, str, int, str, int | None]]:
+def _history_orders(
+    rng: random.Random, before: int
+) -> list[tuple[str, int, str, int, str, int | None]]:
     return [
         (
             _order_id(rng),
@@ -516,6 +628,16 @@ class SimulatedShop:
     @hookimpl
     def customer_orders(self, desk: Any, customer: Customer) -> list[dict[str, Any]]:
         """The customer's orders as mappings (``id``, ``amount``, ``currency``, ...)."""
+        return self._rows(customer.id)
+
+    @hookimpl
+    def customer_orders_many(
+        self, desk: Any, customer_ids: Sequence[str]
+    ) -> dict[str, list[dict[str, Any]]]:
+        """The orders of many customers at once (one "query" of the shop)."""
+        return {cid: self._rows(cid) for cid in customer_ids if cid in self.orders}
+
+    def _rows(self, customer_id: str) -> list[dict[str, Any]]:
         return [
             {
                 "id": oid,
@@ -525,7 +647,7 @@ class SimulatedShop:
                 "status": status,
                 "ticket_id": ticket,
             }
-            for oid, cents, currency, at, status, ticket in self.orders.get(customer.id, ())
+            for oid, cents, currency, at, status, ticket in self.orders.get(customer_id, ())
         ]
 
 
@@ -540,7 +662,9 @@ class Simulation:
     tickets: int
 
 
-def _shop(h: History, customer_ids: Sequence[str], ticket_ids: Sequence[str | None]) -> SimulatedShop:
+def _shop(
+    h: History, customer_ids: Sequence[str], ticket_ids: Sequence[str | None]
+) -> SimulatedShop:
     shop = SimulatedShop()
     for index, found in h.orders.items():
         shop.orders[customer_ids[index]] = [
@@ -576,8 +700,14 @@ def simulate(
         raise ConfigurationError("simulate() needs a desk on a FrozenClock")
     if desk.settings.auto_assign:
         raise ConfigurationError("simulate() needs DeskSettings(auto_assign=False)")
-    h = History(start=start, days=days, seed=seed, timezone=desk.settings.timezone,
-                profile=profile, tickets=tickets)  # fmt: skip
+    h = History(
+        start=start,
+        days=days,
+        seed=seed,
+        timezone=desk.settings.timezone,
+        profile=profile,
+        tickets=tickets,
+    )
     customers_plan, plans = h.all()
     clock = desk.clock
     clock.set(start)
@@ -607,10 +737,18 @@ def simulate(
         if kind == "open":
             agent = agents[data["agent"]] if "agent" in data else None
             tickets_done[i] = desk.open_ticket(
-                cust, tp.subject, tp.text, channel=tp.channel, priority=tp.priority,
-                category=tp.category, tags=tp.tags, group=group, assignee=agent,
-                language=tp.language, actor=cust,
-            )  # fmt: skip
+                cust,
+                tp.subject,
+                tp.text,
+                channel=tp.channel,
+                priority=tp.priority,
+                category=tp.category,
+                tags=tp.tags,
+                group=group,
+                assignee=agent,
+                language=tp.language,
+                actor=cust,
+            )
             continue
         t = tickets_done[i]
         assert t is not None
@@ -636,14 +774,22 @@ def simulate(
             desk.transition(t, "mark_spam", actor=agents[data["agent"]])
         elif kind == "duplicate":
             dup = desk.open_ticket(
-                cust, tp.subject, tp.text, channel=tp.channel, priority=tp.priority,
-                category=tp.category, group=group, language=tp.language, actor=cust,
-            )  # fmt: skip
+                cust,
+                tp.subject,
+                tp.text,
+                channel=tp.channel,
+                priority=tp.priority,
+                category=tp.category,
+                group=group,
+                language=tp.language,
+                actor=cust,
+            )
             desk.merge(dup, t, actor=Actor.system())
     ids = [None if t is None else t.id for t in tickets_done]
     customer_ids = [c.id for c in customers]
-    return Simulation(h, _shop(h, customer_ids, ids), customer_ids,
-                      [a.id for a in agents.values()], len(plans))  # fmt: skip
+    return Simulation(
+        h, _shop(h, customer_ids, ids), customer_ids, [a.id for a in agents.values()], len(plans)
+    )
 
 
 def _handoff(desk: Helpdesk, ticket: Ticket, agent: Agent) -> None:
@@ -676,8 +822,15 @@ class _Ids:
         head += p[(ms >> 10) & 1023] + p[ms & 1023]
         r = self.rng.getrandbits(80)
         return (
-            head + p[r >> 70] + p[(r >> 60) & 1023] + p[(r >> 50) & 1023] + p[(r >> 40) & 1023]
-            + p[(r >> 30) & 1023] + p[(r >> 20) & 1023] + p[(r >> 10) & 1023] + p[r & 1023]
+            head
+            + p[r >> 70]
+            + p[(r >> 60) & 1023]
+            + p[(r >> 50) & 1023]
+            + p[(r >> 40) & 1023]
+            + p[(r >> 30) & 1023]
+            + p[(r >> 20) & 1023]
+            + p[(r >> 10) & 1023]
+            + p[r & 1023]
         )
 
 
@@ -693,9 +846,16 @@ class _Rows:
     as UTC text, JSON as text, booleans as 0 or 1.
     """
 
-    def __init__(self, h: History, settings: SurveySettings, group_id: str,
-                 agents: dict[str, str], ids: _Ids) -> None:  # fmt: skip
-        self.h, self.settings, self.group_id, self.agents, self.ids = h, settings, group_id, agents, ids
+    def __init__(
+        self, h: History, settings: SurveySettings, group_id: str, agents: dict[str, str], ids: _Ids
+    ) -> None:
+        self.h, self.settings, self.group_id, self.agents, self.ids = (
+            h,
+            settings,
+            group_id,
+            agents,
+            ids,
+        )
         self.tickets: list[tuple[Any, ...]] = []
         self.messages: list[tuple[Any, ...]] = []
         self.events: list[tuple[Any, ...]] = []
@@ -728,6 +888,18 @@ class _Story:
         self.extra: list[_Story] = []
         self.surveys: list[list[Any]] = []
         self.message_ids: list[int] = []
+        self.id = ""
+        self.number = 0
+        self.status = "new"
+        self.assignee: str | None = None
+        self.created = self.updated = 0
+        self.first_response: int | None = None
+        self.solved: int | None = None
+        self.closed: int | None = None
+        self.reopen_count = 0
+        self.merged_into: str | None = None
+        self.version = 1
+        self.tags: list[str] = []
 
     # ticket fields: number, status, assignee, created, updated, first_response, solved,
     # closed, reopen_count, merged_into, version, tags
@@ -738,12 +910,23 @@ class _Story:
         self.created = self.updated = at
         self.first_response = self.solved = self.closed = None
         self.reopen_count, self.merged_into, self.version, self.tags = 0, None, 1, sorted(tags)
-        self.event(at, ev.TICKET_CREATED, self.who, {
-            "number": number, "subject": tp.subject, "channel": tp.channel,
-            "priority": tp.priority, "lifecycle": "support", "status": "new",
-            "customer_id": self.cid, "group_id": self.r.group_id, "category": tp.category,
-            "tags": self.tags,
-        })  # fmt: skip
+        self.event(
+            at,
+            ev.TICKET_CREATED,
+            self.who,
+            {
+                "number": number,
+                "subject": tp.subject,
+                "channel": tp.channel,
+                "priority": tp.priority,
+                "lifecycle": "support",
+                "status": "new",
+                "customer_id": self.cid,
+                "group_id": self.r.group_id,
+                "category": tp.category,
+                "tags": self.tags,
+            },
+        )
         mid = self.message(at, "customer", self.cid, tp.text, subject=tp.subject)
         self.event(at, ev.MESSAGE_RECEIVED, self.who, {"message_id": mid, "channel": tp.channel})
         if agent_key is not None:
@@ -758,24 +941,44 @@ class _Story:
         self.version += 1
         self.updated = at
 
-    def message(self, at: int, author_kind: str, author: str | None, text: str,
-                subject: str | None = None) -> str:  # fmt: skip
+    def message(
+        self, at: int, author_kind: str, author: str | None, text: str, subject: str | None = None
+    ) -> str:
         mid = self.r.ids(at)
         self.message_ids.append(len(self.r.messages))
         self.r.messages.append(
-            (mid, self.id, author_kind, author, text, None, _T(at), 1, self.tp.channel, None,
-             subject, 0)
-        )  # fmt: skip
+            (
+                mid,
+                self.id,
+                author_kind,
+                author,
+                text,
+                None,
+                _T(at),
+                1,
+                self.tp.channel,
+                None,
+                subject,
+                0,
+            )
+        )
         return mid
 
     def assign(self, at: int, agent_id: str, actor: str) -> None:
         previous = self.assignee
         self.assignee = agent_id
         self.save(at)
-        self.event(at, ev.ASSIGNED, actor, {
-            "assignee_id": agent_id, "group_id": self.r.group_id,
-            "previous_assignee_id": previous, "previous_group_id": self.r.group_id,
-        })  # fmt: skip
+        self.event(
+            at,
+            ev.ASSIGNED,
+            actor,
+            {
+                "assignee_id": agent_id,
+                "group_id": self.r.group_id,
+                "previous_assignee_id": previous,
+                "previous_group_id": self.r.group_id,
+            },
+        )
 
     def transition(self, at: int, actor: str, name: str, to: str) -> None:
         old = self.status
@@ -799,8 +1002,12 @@ class _Story:
     def bot_reply(self, at: int, data: dict[str, Any]) -> None:
         mid = self.message(at, "bot", "assistant", _BOT_REPLY[self.tp.language])
         self.save(at)
-        self.event(at, ev.REPLY_SENT, BOT,
-                   {"message_id": mid, "first_response": False, "author_kind": "bot"})  # fmt: skip
+        self.event(
+            at,
+            ev.REPLY_SENT,
+            BOT,
+            {"message_id": mid, "first_response": False, "author_kind": "bot"},
+        )
 
     def handoff(self, at: int, data: dict[str, Any]) -> None:
         self.save(at)
@@ -814,8 +1021,12 @@ class _Story:
         if first:
             self.first_response = at
         self.save(at)
-        self.event(at, ev.REPLY_SENT, f"agent:{agent}",
-                   {"message_id": mid, "first_response": first, "author_kind": "agent"})  # fmt: skip
+        self.event(
+            at,
+            ev.REPLY_SENT,
+            f"agent:{agent}",
+            {"message_id": mid, "first_response": first, "author_kind": "agent"},
+        )
         if self.status == "new":
             self.transition(at, "system", "open", "open")
 
@@ -823,7 +1034,9 @@ class _Story:
         text = _FOLLOW_UPS[self.tp.language][self.tp.index % 4].format(n=self.tp.index)
         mid = self.message(at, "customer", self.cid, text)
         self.save(at)
-        self.event(at, ev.MESSAGE_RECEIVED, self.who, {"message_id": mid, "channel": self.tp.channel})
+        self.event(
+            at, ev.MESSAGE_RECEIVED, self.who, {"message_id": mid, "channel": self.tp.channel}
+        )
         if self.status == "solved":
             self.transition(at, self.who, "reopen", "open")
 
@@ -838,19 +1051,48 @@ class _Story:
         expires = at + st.expires_after // timedelta(microseconds=1)
         token = sign_token(st.secret, sid, _at(expires))
         ref = f"#{self.number}"
-        mid = self.message(at, "system", None, survey_text(st, ref=ref, token=token,
-                                                          language=self.tp.language))  # fmt: skip
+        mid = self.message(
+            at, "system", None, survey_text(st, ref=ref, token=token, language=self.tp.language)
+        )
         # id, ticket, customer, channel, kind, round, sent, expires, agent, message, score,
         # nps, comment, reason, rated, updated, changes, followup
         self.surveys.append(
-            [sid, self.id, self.cid, self.tp.channel, st.kind.value, round_, at, expires,
-             self.assignee, mid, None, None, None, None, None, None, 0, None]
-        )  # fmt: skip
+            [
+                sid,
+                self.id,
+                self.cid,
+                self.tp.channel,
+                st.kind.value,
+                round_,
+                at,
+                expires,
+                self.assignee,
+                mid,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                0,
+                None,
+            ]
+        )
         self.save(at)
-        self.event(at, ev.SURVEY_SENT, "system", {
-            "survey_id": sid, "kind": st.kind.value, "round": round_, "message_id": mid,
-            "expires_at": _at(expires).isoformat(), "agent_id": self.assignee, "explicit": False,
-        })  # fmt: skip
+        self.event(
+            at,
+            ev.SURVEY_SENT,
+            "system",
+            {
+                "survey_id": sid,
+                "kind": st.kind.value,
+                "round": round_,
+                "message_id": mid,
+                "expires_at": _at(expires).isoformat(),
+                "agent_id": self.assignee,
+                "explicit": False,
+            },
+        )
 
     def rate(self, at: int, data: dict[str, Any]) -> None:
         st = self.r.settings
@@ -861,14 +1103,24 @@ class _Story:
         score = data["score"]
         if s[14] is None:
             s[10], s[14], s[15] = score, at, at
-            kind, payload = ev.SURVEY_RATED, {
-                "survey_id": s[0], "score": score, "nps": None, "reason": None, "comment": None,
-            }  # fmt: skip
+            kind, payload = (
+                ev.SURVEY_RATED,
+                {
+                    "survey_id": s[0],
+                    "score": score,
+                    "nps": None,
+                    "reason": None,
+                    "comment": None,
+                },
+            )
         else:
             if at >= s[14] + st.change_window // timedelta(microseconds=1):
                 return
-            payload = {"survey_id": s[0], "from": {"score": s[10], "nps": None},
-                       "to": {"score": score, "nps": None}}  # fmt: skip
+            payload = {
+                "survey_id": s[0],
+                "from": {"score": s[10], "nps": None},
+                "to": {"score": score, "nps": None},
+            }
             kind = ev.SURVEY_CHANGED
             s[10], s[15], s[16] = score, at, s[16] + 1
         self.save(at)
@@ -881,11 +1133,24 @@ class _Story:
                 (fid, self.id, title, _T(at), "bad_rating:unclassified", None, _T(due), None)
             )
             s[17] = fid
-            self.event(at, ev.FOLLOWUP_ADDED, "system",
-                       {"followup_id": fid, "title": title, "reason": "bad_rating:unclassified"})  # fmt: skip
-            self.event(at, ev.SURVEY_BAD_RATING, "system", {
-                "survey_id": s[0], "score": score, "nps": None, "reason": None, "followup_id": fid,
-            })  # fmt: skip
+            self.event(
+                at,
+                ev.FOLLOWUP_ADDED,
+                "system",
+                {"followup_id": fid, "title": title, "reason": "bad_rating:unclassified"},
+            )
+            self.event(
+                at,
+                ev.SURVEY_BAD_RATING,
+                "system",
+                {
+                    "survey_id": s[0],
+                    "score": score,
+                    "nps": None,
+                    "reason": None,
+                    "followup_id": fid,
+                },
+            )
 
     change = rate
 
@@ -898,8 +1163,12 @@ class _Story:
         old = dup.status
         dup.status, dup.closed, dup.merged_into = "closed", at, self.id
         dup.save(at)
-        dup.event(at, ev.MERGED_INTO, "system",
-                  {"into": self.id, "into_number": self.number, "from": old, "to": "closed"})  # fmt: skip
+        dup.event(
+            at,
+            ev.MERGED_INTO,
+            "system",
+            {"into": self.id, "into_number": self.number, "from": old, "to": "closed"},
+        )
         moved = 0
         for i in dup.message_ids:
             row = self.r.messages[i]
@@ -907,29 +1176,58 @@ class _Story:
             moved += 1
         dup.message_ids = []
         self.save(at)
-        self.event(at, ev.MERGED_FROM, "system", {
-            "source": dup.id, "source_number": dup.number, "messages": moved,
-            "source_created_at": _at(dup.created).isoformat(),
-        })  # fmt: skip
+        self.event(
+            at,
+            ev.MERGED_FROM,
+            "system",
+            {
+                "source": dup.id,
+                "source_number": dup.number,
+                "messages": moved,
+                "source_created_at": _at(dup.created).isoformat(),
+            },
+        )
         self.extra.append(dup)
 
     def finish(self) -> None:
-        for s in [*self.extra, self]:
-            s._row()
-        for s in self.surveys:
+        for story in [*self.extra, self]:
+            story._row()
+        for row in self.surveys:
             for i in (6, 7, 14, 15):
-                s[i] = _T(s[i]) if s[i] is not None else None
-            self.r.surveys.append(tuple(s))
+                row[i] = _T(row[i]) if row[i] is not None else None
+            self.r.surveys.append(tuple(row))
 
     def _row(self) -> None:
         tp = self.tp
         self.r.tickets.append(
-            (self.id, self.number, tp.subject, self.cid, tp.channel, self.status, "support",
-             tp.priority, tp.category, _J(self.tags), self.assignee, self.r.group_id,
-             tp.language, None, "[]", _T(self.created), _T(self.updated),
-             _Tn(self.first_response), _Tn(self.solved), _Tn(self.closed), None,
-             self.reopen_count, "{}", self.merged_into, self.version)
-        )  # fmt: skip
+            (
+                self.id,
+                self.number,
+                tp.subject,
+                self.cid,
+                tp.channel,
+                self.status,
+                "support",
+                tp.priority,
+                tp.category,
+                _J(self.tags),
+                self.assignee,
+                self.r.group_id,
+                tp.language,
+                None,
+                "[]",
+                _T(self.created),
+                _T(self.updated),
+                _Tn(self.first_response),
+                _Tn(self.solved),
+                _Tn(self.closed),
+                None,
+                self.reopen_count,
+                "{}",
+                self.merged_into,
+                self.version,
+            )
+        )
 
 
 def simulate_bulk(
@@ -961,8 +1259,9 @@ def simulate_bulk(
             raise ConfigurationError(
                 "simulate_bulk() writes SQL rows; use simulate() for other storages"
             )
-    h = History(start=start, days=days, seed=seed, timezone=timezone, profile=profile,
-                tickets=tickets)  # fmt: skip
+    h = History(
+        start=start, days=days, seed=seed, timezone=timezone, profile=profile, tickets=tickets
+    )
     settings = surveys or SurveySettings(secret=SIMULATION_SECRET)
     ids = _Ids(seed)
     now_us = (ensure_aware(start) - _EPOCH) // timedelta(microseconds=1)
@@ -970,10 +1269,19 @@ def simulate_bulk(
     agent_ids = {a.key: ids(now_us) for a in h.agents}
     group_rows = [(group_id, f"support-s{seed}", "least_loaded", None, "")]
     agent_rows = [
-        (agent_ids[a.key], a.name, None, "agent", "[]", "[]", 10, "offline",
-         f"{a.shift[0]:02d}-{a.shift[1]:02d}")
+        (
+            agent_ids[a.key],
+            a.name,
+            None,
+            "agent",
+            "[]",
+            "[]",
+            10,
+            "offline",
+            f"{a.shift[0]:02d}-{a.shift[1]:02d}",
+        )
         for a in h.agents
-    ]  # fmt: skip
+    ]
     for target in targets:
         with target.unit_of_work() as uow:
             uow.analytics.load_rows("groups", group_rows)  # type: ignore[attr-defined]
@@ -1027,8 +1335,13 @@ def simulate_bulk(
             with target.unit_of_work() as uow:
                 uow.analytics.refresh(full=True)
                 uow.commit()
-    return Simulation(h, _shop(h, customer_ids, ticket_ids), customer_ids,
-                      list(agent_ids.values()), len(ticket_ids))  # fmt: skip
+    return Simulation(
+        h,
+        _shop(h, customer_ids, ticket_ids),
+        customer_ids,
+        list(agent_ids.values()),
+        len(ticket_ids),
+    )
 
 
 def history_dates(h: History) -> tuple[date, date]:

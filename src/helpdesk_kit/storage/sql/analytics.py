@@ -31,6 +31,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     FromClause,
+    Index,
     Integer,
     MetaData,
     Select,
@@ -62,7 +63,14 @@ from helpdesk_kit.analytics.rows import GroupKey, MetricRow, Raw, assemble
 from helpdesk_kit.analytics.sla import SlaTimerRecord
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.storage.analytics import HotWordText
-from helpdesk_kit.storage.sql.tables import agents, customers, events, messages, tickets
+from helpdesk_kit.storage.sql.tables import (
+    agents,
+    customer_identities,
+    customers,
+    events,
+    messages,
+    tickets,
+)
 from helpdesk_kit.storage.sql.tables_analytics import (
     TAG_SEPARATOR,
     kpi_dirty,
@@ -71,7 +79,7 @@ from helpdesk_kit.storage.sql.tables_analytics import (
 )
 from helpdesk_kit.storage.sql.tables_feedback import surveys
 from helpdesk_kit.tickets import events as ev
-from helpdesk_kit.tickets.model import Customer
+from helpdesk_kit.tickets.model import Customer, Identity
 
 if TYPE_CHECKING:
     from helpdesk_kit.storage.sql.storage import SqlUnitOfWork
@@ -147,7 +155,7 @@ class SqlAnalytics:
         )
 
     def _temp(self, stem: str, columns: Sequence[tuple[str, Any]]) -> Table:
-        """A new temporary table (dropped first if a previous unit left one behind)."""
+        """A new temporary table (dropped by ``release`` or at the end of the unit)."""
         name = f"kpi_tmp_{stem}_{self._tag}_{next(_names)}"
         table = Table(
             name,
@@ -362,18 +370,20 @@ class SqlAnalytics:
     # ------------------------------------------------------------------ period rows
 
     def _base(self, kind: str, query: KpiQuery) -> Table:
-        """The period's rows of ``kind`` with local day/hour/weekday, filtered (cached)."""
+        """The period's rows of ``kind`` with local day/hour/weekday, filtered (cached).
+
+        The customer's tier is joined in only when the query groups or filters by it (the
+        join costs more than the rest of the copy).
+        """
         fr = query.frame
-        key = (
-            kind,
-            fr,
-            tuple(sorted((k, v) for k, v in query.filters.items())),
-            query.pre_sale_tag,
-        )
-        found = self._bases.get(key)
+        tier = "tier" in query.by or "tier" in query.filters
+        key = (kind, fr, tuple(sorted((k, v) for k, v in query.filters.items())))
+        found = self._bases.get((*key, True))
+        if found is None and not tier:
+            found = self._bases.get((*key, False))
         if found is not None:
             return found
-        src = self._source(kind, fr).subquery("src")
+        src = self._source(kind, fr, tier).subquery("src")
         local = self._local(src.c.t, fr)
         day = _div(local, DAY_MS)
         hour = _div(local, HOUR_MS) % _int(24)
@@ -403,10 +413,11 @@ class SqlAnalytics:
         )
         sel = select(*src.c, day, hour, weekday).where(*conds)
         self._uow.execute(insert(table).from_select([*names, "d", "h", "wd"], sel))
-        self._bases[key] = table
+        self._bases[(*key, tier)] = table
         return table
 
-    def _source(self, kind: str, fr: Frame) -> Select[Any]:
+    def _source(self, kind: str, fr: Frame, tier: bool) -> Select[Any]:
+        """The period's rows of ``kind``; the customer's tier only when ``tier`` (a join)."""
         k = kpi_tickets.c
         lo, hi = fr.start_ms, fr.end_ms
         dims = [
@@ -414,9 +425,15 @@ class SqlAnalytics:
             k.group_id.label("grp"),
             k.category,
             k.priority,
-            customers.c.tier,
+            customers.c.tier if tier else null().label("tier"),
         ]
-        joined = kpi_tickets.outerjoin(customers, customers.c.id == k.customer_id)
+
+        def with_tier(source: Any) -> Any:
+            if not tier:
+                return source
+            return source.outerjoin(customers, customers.c.id == k.customer_id)
+
+        joined = with_tier(kpi_tickets)
         scope = and_(k.spam == 0, k.merged == 0)
         if kind in ("created", "solved"):
             t = k.created_ms if kind == "created" else k.solved_ms
@@ -452,11 +469,7 @@ class SqlAnalytics:
                     (r.at_ms - r.wait_start_ms).label("wait"),
                     r.first,
                 )
-                .select_from(
-                    kpi_replies.join(kpi_tickets, k.ticket_id == r.ticket_id).outerjoin(
-                        customers, customers.c.id == k.customer_id
-                    )
-                )
+                .select_from(with_tier(kpi_replies.join(kpi_tickets, k.ticket_id == r.ticket_id)))
                 .where(r.at_ms >= lo, r.at_ms < hi, scope)
             )
         # ratings: every answered survey, whatever became of its ticket
@@ -470,11 +483,7 @@ class SqlAnalytics:
                 s.score,
                 s.nps,
             )
-            .select_from(
-                surveys.join(kpi_tickets, k.ticket_id == s.ticket_id).outerjoin(
-                    customers, customers.c.id == k.customer_id
-                )
-            )
+            .select_from(with_tier(surveys.join(kpi_tickets, k.ticket_id == s.ticket_id)))
             .where(s.rated_at >= _dt(lo), s.rated_at < _dt(hi))
         )
 
@@ -734,19 +743,17 @@ class SqlAnalytics:
             ],
         )
         excluded = set(q.excluded_order_statuses)
-        rows = [
-            {
-                "customer_id": o.customer_id,
-                "ticket_id": o.ticket_id,
-                "created_ms": o.created_ms,
-                "units": o.units,
-                "currency": o.currency,
-            }
-            for o in ctx.orders
-            if o.status not in excluded
-        ]
-        if rows:
-            self._uow.execute(insert(table), rows)
+        self._fill(
+            table,
+            [
+                (o.customer_id, o.ticket_id, o.created_ms, o.units, o.currency)
+                for o in ctx.orders
+                if o.status not in excluded
+            ],
+        )
+        conn = self._uow.connection
+        Index(f"{table.name}_c", table.c.customer_id, table.c.created_ms).create(conn)
+        Index(f"{table.name}_t", table.c.ticket_id).create(conn)
         self._orders = (marker, table)
         return table
 
@@ -1013,50 +1020,117 @@ class SqlAnalytics:
             marks = ", ".join("?" * len(names))
             self._uow.run_many(
                 f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({marks})",
-                list(rows) if not isinstance(rows, list) else rows,
+                [tuple(r) for r in rows],
                 what=table_name,
             )
         self._uow.storage.note_bulk_rows(len(rows))
 
     # ------------------------------------------------------------------ helpers for the desk
 
-    def customers_served(self, query: KpiQuery, *, pre_sale_only: bool = False) -> list[str]:
+    def served_customer_ids(self, query: KpiQuery, *, pre_sale_only: bool = False) -> list[str]:
         """Customers with a counted ticket created in the period (filters applied)."""
         b = self._base("created", query)
         conds = self._agent_filter(query, b.c.assignee)
         if pre_sale_only:
             conds.append(self._has_tag(b.c.tags, query.pre_sale_tag))
         stmt = select(b.c.customer_id).where(*conds).distinct().order_by(b.c.customer_id)
-        return [r[0] for r in self._uow.execute(stmt)]
+        return list(self._uow.execute(stmt).scalars())
 
     def customers(self, customer_ids: Sequence[str]) -> list[Customer]:
-        """The customers with these ids."""
-        found: dict[str, Customer] = {}
-        loader = self._uow.customers._load_many  # type: ignore[attr-defined]
+        """The customers with these ids, with their identities, in two joins.
+
+        Rows come from the database, so the objects are built without re-running the
+        model's validators (a report may need tens of thousands of them).
+        """
         ids = list(dict.fromkeys(customer_ids))
-        for start in range(0, len(ids), 500):
-            found.update(loader(ids[start : start + 500]))
-        return [found[c] for c in ids if c in found]
+        if not ids:
+            return []
+        wanted = self._temp("ids", [("id", String(64))])
+        try:
+            self._fill(wanted, [(i,) for i in ids])
+            c, ci = customers.c, customer_identities.c
+            idents: dict[str, list[Identity]] = {}
+            q_ident = (
+                select(ci.customer_id, ci.kind, ci.value)
+                .select_from(wanted.join(customer_identities, ci.customer_id == wanted.c.id))
+                .order_by(ci.customer_id, ci.position)
+            )
+            ident_rows: list[Any] = list(self._uow.execute(q_ident))
+            for cid, kind, value in ident_rows:
+                idents.setdefault(cid, []).append(_identity(kind, value))
+            q = select(c.id, c.name, c.tier, c.locale, c.created_at).select_from(
+                wanted.join(customers, c.id == wanted.c.id)
+            )
+            people: list[Any] = list(self._uow.execute(q))
+            found = {
+                cid: _customer(cid, name, tier, locale, created, idents.get(cid, []))
+                for cid, name, tier, locale, created in people
+            }
+        finally:
+            self._drop(wanted)
+        return [found[i] for i in ids if i in found]
+
+    def _fill(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert plain rows into a temporary table (driver ``executemany`` / ``COPY``)."""
+        if not rows:
+            return
+        names = [c.name for c in table.c]
+        if self._pg:
+            driver = self._uow.connection.connection.driver_connection
+            assert driver is not None
+            with (
+                driver.cursor() as cur,
+                cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(names))
+            self._uow.run_many(
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", list(rows)
+            )
 
     def hot_word_texts(self, query: KpiQuery, *, sample: int) -> list[HotWordText]:
         """Customer messages of the sampled counted tickets created in the period."""
-        b = self._base("created", query)
-        conds = self._agent_filter(query, b.c.assignee)
+        fr = query.frame
+        k, m = kpi_tickets.c, messages.c
+        tier = "tier" in query.filters
+        source: Any = kpi_tickets
+        if tier:
+            source = source.outerjoin(customers, customers.c.id == k.customer_id)
+        local = self._local(k.created_ms, fr)
+        day = _div(local, DAY_MS)
+        columns: dict[str, Any] = {
+            "channel": k.channel,
+            "group": k.group_id,
+            "agent": k.assignee_id,
+            "category": k.category,
+            "priority": k.priority,
+            "tier": customers.c.tier if tier else None,
+            "hour": _div(local, HOUR_MS) % _int(24),
+            "weekday": (day + _int(3)) % _int(7),
+        }
+        conds = [
+            k.created_ms >= fr.start_ms,
+            k.created_ms < fr.end_ms,
+            k.spam == 0,
+            k.merged == 0,
+            *(_in(columns[dim], values) for dim, values in query.filters.items()),
+        ]
         count = int(
-            self._uow.execute(select(func.count()).select_from(b).where(*conds)).scalar_one()
+            self._uow.execute(select(func.count()).select_from(source).where(*conds)).scalar_one()
         )
-        k = sample_every(count, sample)
-        if k > 1:
-            conds.append(b.c.number % _int(k) == 0)
-        m = messages.c
+        every = sample_every(count, sample)
+        if every > 1:
+            conds.append(k.number % _int(every) == 0)
         stmt = (
-            select(m.ticket_id, b.c.number, m.text)
-            .select_from(b.join(messages, m.ticket_id == b.c.ticket_id))
+            select(m.ticket_id, k.number, m.text)
+            .select_from(source.join(messages, m.ticket_id == k.ticket_id))
             .where(*conds, m.author_kind == "customer", m.public.is_(True), m.text != "")
-            .order_by(b.c.number, m.created_at, m.id)
+            .order_by(k.number, m.created_at, m.id)
         )
         found: list[Any] = list(self._uow.execute(stmt))
-        return [(r[0], int(r[1]), r[2]) for r in found]
+        return [(tid, int(number), text) for tid, number, text in found]
 
 
 _JSON_NAMES = frozenset(
@@ -1087,6 +1161,34 @@ def _key_type(col: Any) -> Any:
     if isinstance(col.type, Integer):
         return BigInteger
     return String(255)
+
+
+def _identity(kind: str, value: str) -> Identity:
+    """An identity as stored (already normalized)."""
+    ident = object.__new__(Identity)
+    object.__setattr__(ident, "kind", kind)
+    object.__setattr__(ident, "value", value)
+    return ident
+
+
+def _customer(
+    cid: str, name: str, tier: str, locale: str | None, created: Any, idents: list[Identity]
+) -> Customer:
+    """A customer from stored values (tags and attributes are not loaded: KPIs need none)."""
+    customer = object.__new__(Customer)
+    for field, value in (
+        ("name", name),
+        ("identities", tuple(idents)),
+        ("tier", tier),
+        ("locale", locale),
+        ("tags", frozenset()),
+        ("attributes", {}),
+        ("created_at", created),
+        ("id", cid),
+        ("merged_into", None),
+    ):
+        object.__setattr__(customer, field, value)
+    return customer
 
 
 def _norm(value: Any) -> Any:
