@@ -115,21 +115,23 @@ class KpiCommands:
         if fetch_orders:
             plan = desk._order_plan(uow, query, names)
             if plan is not None:
-                orders = plan.orders()
+                plan.fetch()
+                orders = plan.finish(uow)
         return KpiContext(now=desk.now(), open_statuses=open_statuses, orders=orders)
 
     def _order_plan(
         self, uow: UnitOfWork, query: KpiQuery, names: Iterable[str]
     ) -> _OrderPlan | None:
-        """Ask the host for the orders the metrics ``names`` need (None: no order hook).
+        """Who to ask for the orders the metrics ``names`` need (None: no order hook).
 
-        Plugins implementing ``customer_orders_many`` answer here, in one call each; for the
-        others (and those declining) the customers are loaded, and ``orders()`` asks their
-        ``customer_orders`` once per customer — Python work a worker thread can do.
+        Plugins implementing ``customer_orders_many`` are asked once with every id; plugins
+        implementing only ``customer_orders`` once per customer (loaded here, in bulk).
+        ``plan.fetch()`` asks the host — Python work a worker thread can do while the
+        database computes other metrics — and ``plan.finish(uow)`` asks, per customer,
+        the plugins that declined the bulk question.
         """
         desk = _as_desk(self)
         wanted = [n for n in names if n in ORDER_METRICS]
-        pm = desk.plugin_manager
         many = {impl.plugin for impl in desk.hook.customer_orders_many.get_hookimpls()}
         single = {impl.plugin for impl in desk.hook.customer_orders.get_hookimpls()}
         if not wanted or not (many or single):
@@ -137,19 +139,9 @@ class KpiCommands:
         ids = uow.analytics.served_customer_ids(
             query, pre_sale_only="repeat_rate" not in wanted and "clv" not in wanted
         )
-        answers: list[tuple[str, Sequence[Mapping[str, Any]]]] = []
-        declined: set[object] = set()
-        for plugin in many:
-            others = [p for p in pm.get_plugins() if p is not plugin]
-            caller = pm.subset_hook_caller("customer_orders_many", remove_plugins=others)
-            results = caller(desk=desk, customer_ids=ids)
-            if not results:
-                declined.add(plugin)
-            for found in results:
-                answers.extend((cid, rows) for cid, rows in found.items() if rows)
-        ask_each = (single - many) | (single & declined)
-        customers = uow.analytics.customers(ids) if ask_each else []
-        return _OrderPlan(desk, answers, customers, ask_each)
+        only_single = single - many
+        customers = uow.analytics.customers(ids) if only_single else []
+        return _OrderPlan(desk, ids, many, single, customers, only_single)
 
     def _compute(
         self, uow: UnitOfWork, name: str, query: KpiQuery, ctx: KpiContext
@@ -299,7 +291,7 @@ class KpiCommands:
                 # The host's orders and the hot words are Python work: a worker thread does
                 # them while this one waits on the database for the other metrics.
                 with ThreadPoolExecutor(1, thread_name_prefix="helpdesk-kit-report") as pool:
-                    orders_job = None if plan is None else pool.submit(plan.orders)
+                    orders_job = None if plan is None else pool.submit(plan.fetch)
                     words_job = pool.submit(hot_words, texts_now, texts_old)
 
                     def rows(name: str, **change: Any) -> list[MetricRow]:
@@ -334,8 +326,9 @@ class KpiCommands:
                         "sla": rows("sla_achievement"),
                         "backlog_by_priority": rows("backlog", by=("priority",)),
                     }
-                    if orders_job is not None:
-                        ctx = attrs.evolve(ctx, orders=orders_job.result())
+                    if plan is not None and orders_job is not None:
+                        orders_job.result()
+                        ctx = attrs.evolve(ctx, orders=plan.finish(uow))
                     for n in ORDER_METRICS:
                         summary[n] = rows(n)
                     results["summary"] = {n: summary[n] for n in names}
@@ -373,28 +366,52 @@ DEFAULT_RETURN_WINDOW = timedelta(days=3)
 
 
 class _OrderPlan:
-    """Orders the host gave in bulk, and the customers still to ask one by one."""
+    """Asking the host application for the orders of the customers a query serves."""
 
     def __init__(
         self,
         desk: Helpdesk,
-        answers: list[tuple[str, Sequence[Mapping[str, Any]]]],
-        customers: Sequence[Customer],
-        plugins: set[object],
+        ids: list[str],
+        many: set[object],
+        single: set[object],
+        customers: list[Customer],
+        ask_each: set[object],
     ) -> None:
-        self.desk, self.answers, self.customers, self.plugins = desk, answers, customers, plugins
+        self.desk, self.ids, self.many, self.single = desk, ids, many, single
+        self.customers, self.ask_each = customers, ask_each
+        self.orders: list[Order] = []
+        self.declined: set[object] = set()
 
-    def orders(self) -> list[Order]:
-        """Every order: the bulk answers plus ``customer_orders`` asked per customer."""
-        out: list[Order] = []
-        for cid, rows in self.answers:
-            out.extend(orders_from_hook(cid, rows))
+    def _caller(self, name: str, plugins: set[object]) -> Any:
+        pm = self.desk.plugin_manager
+        others = [p for p in pm.get_plugins() if p not in plugins]
+        return pm.subset_hook_caller(name, remove_plugins=others)
+
+    def _ask_each(self, customers: Sequence[Customer], plugins: set[object]) -> None:
+        ask = self._caller("customer_orders", plugins)
+        for customer in customers:
+            for found in ask(desk=self.desk, customer=customer):
+                if found:
+                    self.orders.extend(orders_from_hook(customer.id, found))
+
+    def fetch(self) -> None:
+        """Ask the host (no database work): in bulk, and per customer where planned."""
+        for plugin in self.many:
+            results = self._caller("customer_orders_many", {plugin})(
+                desk=self.desk, customer_ids=self.ids
+            )
+            if not results and plugin in self.single:
+                self.declined.add(plugin)
+            for found in results:
+                for cid, rows in found.items():
+                    if rows:
+                        self.orders.extend(orders_from_hook(cid, rows))
         if self.customers:
-            pm = self.desk.plugin_manager
-            others = [p for p in pm.get_plugins() if p not in self.plugins]
-            ask = pm.subset_hook_caller("customer_orders", remove_plugins=others)
-            for customer in self.customers:
-                for found in ask(desk=self.desk, customer=customer):
-                    if found:
-                        out.extend(orders_from_hook(customer.id, found))
-        return out
+            self._ask_each(self.customers, self.ask_each)
+
+    def finish(self, uow: UnitOfWork) -> list[Order]:
+        """Ask per customer the plugins that declined the bulk question; every order."""
+        if self.declined:
+            self._ask_each(uow.analytics.customers(self.ids), self.declined)
+            self.declined = set()
+        return self.orders

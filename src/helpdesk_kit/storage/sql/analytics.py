@@ -74,6 +74,7 @@ from helpdesk_kit.storage.sql.tables import (
 from helpdesk_kit.storage.sql.tables_analytics import (
     TAG_SEPARATOR,
     kpi_dirty,
+    kpi_ratings,
     kpi_replies,
     kpi_tickets,
 )
@@ -186,10 +187,12 @@ class SqlAnalytics:
         self._bases.clear()
         if full:
             uow.execute(delete(kpi_dirty))
+            uow.execute(delete(kpi_ratings))
             uow.execute(delete(kpi_replies))
             uow.execute(delete(kpi_tickets))
             uow.execute(insert(kpi_tickets).from_select(_FACT_COLUMNS, self._facts(None)))
             uow.execute(insert(kpi_replies).from_select(_REPLY_COLUMNS, self._replies(None)))
+            uow.execute(insert(kpi_ratings).from_select(_RATING_COLUMNS, self._ratings(None)))
             return int(uow.execute(select(func.count()).select_from(kpi_tickets)).scalar_one())
         self._adopt_unknown_tickets()
         batch = self._temp("batch", [("ticket_id", String(64))])
@@ -203,10 +206,12 @@ class SqlAnalytics:
             count = int(uow.execute(select(func.count()).select_from(batch)).scalar_one())
             if count:
                 mine = select(batch.c.ticket_id)
+                uow.execute(delete(kpi_ratings).where(kpi_ratings.c.ticket_id.in_(mine)))
                 uow.execute(delete(kpi_replies).where(kpi_replies.c.ticket_id.in_(mine)))
                 uow.execute(delete(kpi_tickets).where(kpi_tickets.c.ticket_id.in_(mine)))
                 uow.execute(insert(kpi_tickets).from_select(_FACT_COLUMNS, self._facts(batch)))
                 uow.execute(insert(kpi_replies).from_select(_REPLY_COLUMNS, self._replies(batch)))
+                uow.execute(insert(kpi_ratings).from_select(_RATING_COLUMNS, self._ratings(batch)))
             return count
         finally:
             self._drop(batch)
@@ -329,6 +334,12 @@ class SqlAnalytics:
                 w.c.at_ms,
                 case((w.c.k == 1, k.created_ms), else_=cmin.c.m),
                 case((w.c.k == 1, 1), else_=0),
+                k.customer_id,
+                k.channel,
+                k.group_id,
+                k.category,
+                k.priority,
+                case((and_(k.spam == 0, k.merged == 0), 1), else_=0),
             )
             .select_from(
                 w.join(kpi_tickets, k.ticket_id == w.c.ticket_id).outerjoin(
@@ -337,6 +348,30 @@ class SqlAnalytics:
             )
             .where(w.c.is_a == 1, or_(w.c.k == 1, cmin.c.m.is_not(None)))
         )
+
+    def _ratings(self, batch: Table | None) -> Select[Any]:
+        """One ``kpi_ratings`` row per answered survey, with its ticket's dimensions."""
+        s, k = surveys.c, kpi_tickets.c
+        q = (
+            select(
+                s.id,
+                s.ticket_id,
+                epoch_ms(s.rated_at, self._uow.dialect),
+                s.score,
+                s.nps,
+                s.agent_id,
+                k.customer_id,
+                k.channel,
+                k.group_id,
+                k.category,
+                k.priority,
+            )
+            .select_from(surveys.join(kpi_tickets, k.ticket_id == s.ticket_id))
+            .where(s.rated_at.is_not(None))
+        )
+        if batch is not None:
+            q = q.where(s.ticket_id.in_(select(batch.c.ticket_id)))
+        return q
 
     # ------------------------------------------------------------------ time arithmetic
 
@@ -460,31 +495,45 @@ class SqlAnalytics:
             )
         if kind == "replies":
             r = kpi_replies.c
+            source: Any = kpi_replies
+            if tier:
+                source = source.outerjoin(customers, customers.c.id == r.customer_id)
             return (
                 select(
                     r.at_ms.label("t"),
                     r.ticket_id,
-                    *dims,
+                    r.channel,
+                    r.group_id.label("grp"),
+                    r.category,
+                    r.priority,
+                    customers.c.tier if tier else null().label("tier"),
                     r.agent_id.label("agent"),
                     (r.at_ms - r.wait_start_ms).label("wait"),
                     r.first,
                 )
-                .select_from(with_tier(kpi_replies.join(kpi_tickets, k.ticket_id == r.ticket_id)))
-                .where(r.at_ms >= lo, r.at_ms < hi, scope)
+                .select_from(source)
+                .where(r.at_ms >= lo, r.at_ms < hi, r.counted == 1)
             )
         # ratings: every answered survey, whatever became of its ticket
-        s = surveys.c
+        g = kpi_ratings.c
+        source = kpi_ratings
+        if tier:
+            source = source.outerjoin(customers, customers.c.id == g.customer_id)
         return (
             select(
-                epoch_ms(s.rated_at, self._uow.dialect).label("t"),
-                s.ticket_id,
-                *dims,
-                s.agent_id.label("agent"),
-                s.score,
-                s.nps,
+                g.rated_ms.label("t"),
+                g.ticket_id,
+                g.channel,
+                g.group_id.label("grp"),
+                g.category,
+                g.priority,
+                customers.c.tier if tier else null().label("tier"),
+                g.agent_id.label("agent"),
+                g.score,
+                g.nps,
             )
-            .select_from(with_tier(surveys.join(kpi_tickets, k.ticket_id == s.ticket_id)))
-            .where(s.rated_at >= _dt(lo), s.rated_at < _dt(hi))
+            .select_from(source)
+            .where(g.rated_ms >= lo, g.rated_ms < hi)
         )
 
     # ------------------------------------------------------------------ grouping
@@ -1138,6 +1187,7 @@ _JSON_NAMES = frozenset(
 )
 _FACT_COLUMNS = [c.name for c in kpi_tickets.c]
 _REPLY_COLUMNS = [c.name for c in kpi_replies.c]
+_RATING_COLUMNS = [c.name for c in kpi_ratings.c]
 _TYPES: dict[str, Any] = {
     "t": BigInteger,
     "number": BigInteger,

@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 from helpdesk_kit.storage.sql.tables import LIMITS, metadata
 
-__all__ = ["TAG_SEPARATOR", "kpi_dirty", "kpi_replies", "kpi_tickets"]
+__all__ = ["TAG_SEPARATOR", "kpi_dirty", "kpi_ratings", "kpi_replies", "kpi_tickets"]
 
 #: Separates the tags in ``kpi_tickets.tags`` (ASCII unit separator, never in a tag).
 TAG_SEPARATOR = "\x1f"
@@ -63,6 +63,8 @@ kpi_tickets = Table(
     Index(None, "status"),
 )
 
+#: the ticket's dimensions are copied in (they are re-derived with the ticket), so a
+#: period's responses are one range scan
 kpi_replies = Table(
     "kpi_replies",
     metadata,
@@ -72,8 +74,33 @@ kpi_replies = Table(
     Column("at_ms", BigInteger, nullable=False),
     Column("wait_start_ms", BigInteger, nullable=False),
     Column("first", Integer, nullable=False),
+    Column("customer_id", String(_ID), nullable=False),
+    Column("channel", String(LIMITS["channel"]), nullable=False),
+    Column("group_id", String(_ID)),
+    Column("category", String(LIMITS["name"])),
+    Column("priority", String(16), nullable=False),
+    Column("counted", Integer, nullable=False),
     PrimaryKeyConstraint("ticket_id", "seq"),
     Index(None, "at_ms"),
+)
+
+#: one row per answered survey, with its ticket's dimensions (re-derived with the ticket)
+kpi_ratings = Table(
+    "kpi_ratings",
+    metadata,
+    Column("survey_id", String(_ID), primary_key=True),
+    Column("ticket_id", String(_ID), nullable=False),
+    Column("rated_ms", BigInteger, nullable=False),
+    Column("score", Integer),
+    Column("nps", Integer),
+    Column("agent_id", String(_ID)),
+    Column("customer_id", String(_ID), nullable=False),
+    Column("channel", String(LIMITS["channel"]), nullable=False),
+    Column("group_id", String(_ID)),
+    Column("category", String(LIMITS["name"])),
+    Column("priority", String(16), nullable=False),
+    Index(None, "rated_ms"),
+    Index(None, "ticket_id"),
 )
 
 kpi_dirty = Table(

@@ -1,4 +1,4 @@
-"""Satisfaction surveys and KPI facts: surveys, kpi_tickets, kpi_replies, kpi_dirty.
+"""Satisfaction surveys and KPI facts: surveys, kpi_tickets, kpi_replies, kpi_ratings, kpi_dirty.
 
 Every ticket already stored is listed in ``kpi_dirty``, so the first KPI query derives its
 facts from the event log.
@@ -94,9 +94,33 @@ def upgrade() -> None:
         sa.Column("at_ms", sa.BigInteger(), nullable=False),
         sa.Column("wait_start_ms", sa.BigInteger(), nullable=False),
         sa.Column("first", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("group_id", sa.String(length=64), nullable=True),
+        sa.Column("category", sa.String(length=200), nullable=True),
+        sa.Column("priority", sa.String(length=16), nullable=False),
+        sa.Column("counted", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("ticket_id", "seq", name=op.f("pk_kpi_replies")),
     )
     op.create_index(op.f("ix_kpi_replies_at_ms"), "kpi_replies", ["at_ms"])
+
+    op.create_table(
+        "kpi_ratings",
+        sa.Column("survey_id", sa.String(length=64), nullable=False),
+        sa.Column("ticket_id", sa.String(length=64), nullable=False),
+        sa.Column("rated_ms", sa.BigInteger(), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=True),
+        sa.Column("nps", sa.Integer(), nullable=True),
+        sa.Column("agent_id", sa.String(length=64), nullable=True),
+        sa.Column("customer_id", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("group_id", sa.String(length=64), nullable=True),
+        sa.Column("category", sa.String(length=200), nullable=True),
+        sa.Column("priority", sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("survey_id", name=op.f("pk_kpi_ratings")),
+    )
+    op.create_index(op.f("ix_kpi_ratings_rated_ms"), "kpi_ratings", ["rated_ms"])
+    op.create_index(op.f("ix_kpi_ratings_ticket_id"), "kpi_ratings", ["ticket_id"])
 
     op.create_table(
         "kpi_dirty",
@@ -109,6 +133,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert."""
     op.drop_table("kpi_dirty")
+    op.drop_index(op.f("ix_kpi_ratings_ticket_id"), table_name="kpi_ratings")
+    op.drop_index(op.f("ix_kpi_ratings_rated_ms"), table_name="kpi_ratings")
+    op.drop_table("kpi_ratings")
     op.drop_index(op.f("ix_kpi_replies_at_ms"), table_name="kpi_replies")
     op.drop_table("kpi_replies")
     for name in ("status", "customer_id_created_ms", "solved_ms", "created_ms"):
