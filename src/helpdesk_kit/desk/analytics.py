@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
@@ -359,10 +358,6 @@ class KpiCommands:
         from helpdesk_kit.analytics.report import render
 
         return render(_as_desk(self).report_data(period, **options), format)
-
-
-#: how long after the period the report considers a bot conversation "not back" (docs)
-DEFAULT_RETURN_WINDOW = timedelta(days=3)
 
 
 class _OrderPlan:
