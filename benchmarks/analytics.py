@@ -184,7 +184,6 @@ def baseline(storage: SqlStorage, desk: Helpdesk, period: str) -> tuple[float, f
 
     from helpdesk_kit.analytics.reference import KpiData, compute, kpi_data
     from helpdesk_kit.storage.sql import rows as R
-    from helpdesk_kit.storage.sql.analytics import epoch_ms
     from helpdesk_kit.storage.sql.feedback import survey_from_row
     from helpdesk_kit.storage.sql.tables import agents, customers, events, tickets
     from helpdesk_kit.storage.sql.tables_feedback import surveys
@@ -194,18 +193,15 @@ def baseline(storage: SqlStorage, desk: Helpdesk, period: str) -> tuple[float, f
     lo, hi = fr.start_ms - 7 * 86_400_000, fr.end_ms + 7 * 86_400_000
     t0 = time.perf_counter()
     with storage.unit_of_work() as uow:
-        d = uow.dialect
+        edge = datetime(1970, 1, 1, tzinfo=UTC)
         touched = (
             select(events.c.ticket_id)
-            .where(epoch_ms(events.c.at, d) >= lo, epoch_ms(events.c.at, d) < hi)
+            .where(
+                events.c.at >= edge + timedelta(milliseconds=lo),
+                events.c.at < edge + timedelta(milliseconds=hi),
+            )
             .distinct()
         )
-        if d == "sqlite":
-            touched = (
-                select(events.c.ticket_id)
-                .where(events.c.at >= _text(lo), events.c.at < _text(hi))
-                .distinct()
-            )
         open_now = select(tickets.c.id).where(
             tickets.c.status.in_(["new", "open", "pending", "on_hold"])
         )

@@ -91,7 +91,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SPAM = "mark_spam"
 #: key of the advisory lock that serializes refreshes on PostgreSQL
 _LOCK_KEY = 0x6B70_6966  # "kpif"
-_names = itertools.count()
 Groups = tuple[dict[GroupKey, Raw], tuple[str, ...]]
 
 
@@ -136,7 +135,10 @@ class SqlAnalytics:
         self._uow = uow
         self._bases: dict[tuple[Any, ...], Table] = {}
         self._orders: tuple[int, Table] | None = None
-        self._tag = f"{next(_names)}"
+        # Temporary tables get the same names in every report (so SQLAlchemy's statement
+        # cache hits); a unit nested in another on the same connection gets its own.
+        self._tag = "n" if getattr(uow, "_outer", None) is not None else ""
+        self._counts: dict[str, int] = {}
         self._made: list[Table] = []
 
     @property
@@ -157,7 +159,9 @@ class SqlAnalytics:
 
     def _temp(self, stem: str, columns: Sequence[tuple[str, Any]]) -> Table:
         """A new temporary table (dropped by ``release`` or at the end of the unit)."""
-        name = f"kpi_tmp_{stem}_{self._tag}_{next(_names)}"
+        n = self._counts.get(stem, 0)
+        self._counts[stem] = n + 1
+        name = f"kpi_tmp{self._tag}_{stem}_{n}"
         table = Table(
             name,
             MetaData(),
@@ -217,13 +221,18 @@ class SqlAnalytics:
             self._drop(batch)
 
     def _adopt_unknown_tickets(self) -> None:
-        """List tickets stored without the desk (an import) that have no facts yet."""
+        """List tickets stored without the desk (an import) above the highest known number.
+
+        Two index lookups when nothing is new. (Imported tickets numbered below the desk's
+        highest need ``refresh(full=True)``.)
+        """
         uow = self._uow
-        n_tickets = uow.execute(select(func.count()).select_from(tickets)).scalar_one()
-        n_facts = uow.execute(select(func.count()).select_from(kpi_tickets)).scalar_one()
-        if n_tickets == n_facts:
+        known = uow.execute(select(func.max(kpi_tickets.c.number))).scalar()
+        highest = uow.execute(select(func.max(tickets.c.number))).scalar()
+        if highest is None or (known is not None and highest <= known):
             return
         missing = select(tickets.c.id).where(
+            tickets.c.number > (known or 0),
             ~exists().where(kpi_tickets.c.ticket_id == tickets.c.id),
             ~exists().where(kpi_dirty.c.ticket_id == tickets.c.id),
         )

@@ -61,6 +61,7 @@ kpi_tickets = Table(
     Index(None, "solved_ms"),
     Index(None, "customer_id", "created_ms"),
     Index(None, "status"),
+    Index(None, "number"),
 )
 
 #: the ticket's dimensions are copied in (they are re-derived with the ticket), so a

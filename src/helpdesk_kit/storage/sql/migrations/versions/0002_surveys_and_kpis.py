@@ -85,6 +85,7 @@ def upgrade() -> None:
         op.f("ix_kpi_tickets_customer_id_created_ms"), "kpi_tickets", ["customer_id", "created_ms"]
     )
     op.create_index(op.f("ix_kpi_tickets_status"), "kpi_tickets", ["status"])
+    op.create_index(op.f("ix_kpi_tickets_number"), "kpi_tickets", ["number"])
 
     op.create_table(
         "kpi_replies",
@@ -138,7 +139,7 @@ def downgrade() -> None:
     op.drop_table("kpi_ratings")
     op.drop_index(op.f("ix_kpi_replies_at_ms"), table_name="kpi_replies")
     op.drop_table("kpi_replies")
-    for name in ("status", "customer_id_created_ms", "solved_ms", "created_ms"):
+    for name in ("number", "status", "customer_id_created_ms", "solved_ms", "created_ms"):
         op.drop_index(op.f(f"ix_kpi_tickets_{name}"), table_name="kpi_tickets")
     op.drop_table("kpi_tickets")
     op.drop_index(op.f("ix_surveys_rated_at"), table_name="surveys")
