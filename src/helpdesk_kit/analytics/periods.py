@@ -12,9 +12,7 @@ the plain-Python reference does.
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -313,8 +311,3 @@ def check_grain(grain: str) -> Grain:
     if grain not in GRAINS:
         raise InvalidInput(f"grain must be one of {', '.join(GRAINS)}, not {grain!r}")
     return grain  # type: ignore[return-value]
-
-
-def segments_cover(segments: Sequence[tuple[int, int]]) -> bool:
-    """True when segment starts increase (a sanity check used in tests)."""
-    return all(a[0] < b[0] for a, b in itertools.pairwise(segments))

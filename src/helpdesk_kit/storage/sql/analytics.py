@@ -832,14 +832,29 @@ class SqlAnalytics:
         ), ()
 
     def _served(self, q: KpiQuery, fr: Frame) -> Any:
+        """Served customers per group key (a temporary table, kept for repeat and CLV)."""
         b = self._base("created", q)
+        key = ("served", b.name, q.grain, q.by, tuple(q.filters.get("agent", ()) or ()))
+        found = self._bases.get(key)
         keys = self._keys(b, q, fr, b.c.assignee)
-        return (
-            select(*(k.label(f"k{i}") for i, k in enumerate(keys)), b.c.customer_id)
-            .where(*self._agent_filter(q, b.c.assignee))
-            .distinct()
-            .subquery("served")
-        ), len(keys)
+        if found is None:
+            found = self._temp(
+                "served",
+                [
+                    *((f"k{i}", _key_type(k)) for i, k in enumerate(keys)),
+                    ("customer_id", String(64)),
+                ],
+            )
+            sel = (
+                select(*(k.label(f"k{i}") for i, k in enumerate(keys)), b.c.customer_id)
+                .where(*self._agent_filter(q, b.c.assignee))
+                .distinct()
+            )
+            names = [*(f"k{i}" for i in range(len(keys))), "customer_id"]
+            self._uow.execute(insert(found).from_select(names, sel))
+            Index(f"{found.name}_c", found.c.customer_id).create(self._uow.connection)
+            self._bases[key] = found
+        return found, len(keys)
 
     def _m_repeat_rate(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
         o = self._order_table(ctx, q)
