@@ -172,4 +172,14 @@ class ActionFailed(HelpdeskError):
 
     def __init__(self, message: str, request: object = None) -> None:
         self.request = request
+
+
+class InvalidToken(PermissionDenied):
+    """A signed token (a survey link) is malformed, forged or expired.
+
+    ``reason`` is ``"malformed"``, ``"signature"`` or ``"expired"``.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
         super().__init__(message)

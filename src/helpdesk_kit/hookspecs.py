@@ -273,3 +273,19 @@ def register_authority_actions(
         outside the desk's transaction and must be all-or-nothing itself; ``request.id`` is
         an idempotency key. A name registered twice is an error.
     """
+
+
+@hookspec
+def customer_orders_many(
+    desk: Helpdesk, customer_ids: Sequence[str]
+) -> Mapping[str, Sequence[Mapping[str, Any]]] | None:
+    """Return the orders of many customers at once, for KPIs over whole periods.
+
+    A monthly report needs the orders of every customer served that month — tens of
+    thousands of them; asking ``customer_orders`` once per customer is the host
+    application's "N+1 queries" problem. ``customer_ids`` are the desk's customer ids; return
+    a mapping from customer id to that customer's orders (mappings as ``customer_orders``
+    describes; customers without orders may be left out), or None to decline — the desk
+    then asks this plugin's ``customer_orders`` once per customer. Mappings from every
+    plugin are merged (their lists concatenated).
+    """

@@ -164,6 +164,27 @@ class RecordingPlugin:
 
         register("recording-lexical", lambda **options: LexicalBackend(**options))
 
+    @hookimpl
+    def customer_orders(self, desk, customer):
+        from datetime import UTC, datetime
+        from decimal import Decimal
+
+        self._seen("customer_orders", customer=customer)
+        return [
+            {
+                "id": "SO1",
+                "amount": Decimal("99.50"),
+                "currency": "CNY",
+                "created_at": datetime(2026, 11, 3, tzinfo=UTC),
+                "status": "completed",
+            }
+        ]
+
+    @hookimpl
+    def customer_orders_many(self, desk, customer_ids):
+        self._seen("customer_orders_many", customer_ids=list(customer_ids))
+        return None  # declines: the desk asks customer_orders per customer
+
 
 class BrokenEventPlugin:
     @hookimpl

@@ -238,6 +238,7 @@ def test_recording_plugin_hooks_all_fire(recorder, helpdesk_clock):
     desk.notify("x", subject="s", text="t")
     desk.configure_authority({"currency": "CNY", "actions": {"refund": {"limit": "200"}}})
     desk.request_action(r.ticket, "refund", amount="10 CNY", actor=ann)
+    assert desk.kpi("repeat_rate", "2026-11")[0]["count"] == 1  # asks customer_orders
     fired = {name for name, _ in recorder.calls}
     implemented = {n for n in dir(RecordingPlugin) if not n.startswith("_")} - {
         "called",

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "helpdesk_kit.cli.transfer",
     "helpdesk_kit.cli.kb",
     "helpdesk_kit.cli.sweep",
+    "helpdesk_kit.cli.report",
 )
 
 

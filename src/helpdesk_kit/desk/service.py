@@ -14,10 +14,12 @@ import pluggy
 
 from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
 from helpdesk_kit.desk import kb_plugin
+from helpdesk_kit.desk.analytics import KpiCommands
 from helpdesk_kit.desk.authority import AuthorityCommands
 from helpdesk_kit.desk.bot import BotCommands
 from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.channels import ChannelCommands
+from helpdesk_kit.desk.feedback import SurveyCommands
 from helpdesk_kit.desk.kb import KnowledgeBase, KnowledgeBaseCommands
 from helpdesk_kit.desk.macros import MacroCommands
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
@@ -98,6 +100,8 @@ class Helpdesk(
     KnowledgeBaseCommands,
     SlaCommands,
     BotCommands,
+    SurveyCommands,
+    KpiCommands,
 ):
     """A help desk: tickets, customers, agents and the commands that change them.
 
@@ -142,6 +146,7 @@ class Helpdesk(
         self._sweepers: dict[str, Sweeper] = {}
         self.kb = KnowledgeBase(self)
         self._setup_bot()
+        self._install_kpi_tracking()
         self._check_definitions()
         self._active_statuses = sorted(
             {

@@ -23,9 +23,11 @@ import attrs
 
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.feedback import SurveyRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
     KbCategoryRepository,
@@ -474,6 +476,8 @@ class UnitOfWork(Protocol):
     kb_searches: KbSearchLogRepository
     sla: SlaTimerRepository
     bot: BotRepository
+    surveys: SurveyRepository
+    analytics: AnalyticsRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

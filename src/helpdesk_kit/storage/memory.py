@@ -18,6 +18,7 @@ import attrs
 
 from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
+from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.base import (
     DEFAULT_LEASE,
@@ -36,6 +37,7 @@ from helpdesk_kit.storage.base import (
 from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
+from helpdesk_kit.storage.feedback import SurveyRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
     KbCategoryRepository,
@@ -43,9 +45,11 @@ from helpdesk_kit.storage.kb import (
     KbSearchLogRepository,
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
+from helpdesk_kit.storage.memory_analytics import MemoryAnalytics
 from helpdesk_kit.storage.memory_authority import MemoryAuthority
 from helpdesk_kit.storage.memory_bot import MemoryBot
 from helpdesk_kit.storage.memory_channels import MemoryChannels
+from helpdesk_kit.storage.memory_feedback import MemorySurveys
 from helpdesk_kit.storage.memory_kb import (
     MemoryKbArticles,
     MemoryKbCategories,
@@ -582,6 +586,8 @@ class MemoryUnitOfWork:
         self.kb_searches: KbSearchLogRepository = MemoryKbSearchLog(data, self._undo)
         self.sla: SlaTimerRepository = MemorySlaTimers(data, self._undo)
         self.bot: BotRepository = MemoryBot(data, self._undo)
+        self.surveys: SurveyRepository = MemorySurveys(data, self._undo)
+        self.analytics: AnalyticsRepository = MemoryAnalytics(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

@@ -30,6 +30,10 @@ BOT_CANCELLED = "bot.cancelled"  # data: flow, why (a flow stopped: cancelled, n
 BOT_ENDED = "bot.ended"  # data: intent, via, outcome (the bot resolved the conversation)
 HANDOFF = "bot.handoff"  # data: reason, intent, slots, articles, turns (a person takes over)
 BOT_RELABELLED = "bot.relabelled"  # data: intent, previous, message_id, agent_id
+SURVEY_SENT = "survey.sent"  # data: survey_id, kind, round, message_id, expires_at, agent_id
+SURVEY_RATED = "survey.rated"  # data: survey_id, score, nps, reason
+SURVEY_CHANGED = "survey.changed"  # data: survey_id, from {score, nps}, to {score, nps}
+SURVEY_BAD_RATING = "survey.bad_rating"  # data: survey_id, score, nps, reason, followup_id
 
 __all__ = [
     "ASSIGNED",
@@ -56,6 +60,10 @@ __all__ = [
     "REPLY_SENT",
     "SLA_BREACHED",
     "SLA_WARNING",
+    "SURVEY_BAD_RATING",
+    "SURVEY_CHANGED",
+    "SURVEY_RATED",
+    "SURVEY_SENT",
     "TAGS_CHANGED",
     "TICKET_CREATED",
     "TRANSITIONED",

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable, NestedTrans
 from sqlalchemy.exc import DBAPIError
 
 from helpdesk_kit.errors import ConfigurationError, StorageError
+from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.base import (
     AgentRepository,
@@ -24,6 +25,7 @@ from helpdesk_kit.storage.base import (
 )
 from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.feedback import SurveyRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
     KbCategoryRepository,
@@ -32,10 +34,12 @@ from helpdesk_kit.storage.kb import (
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.storage.sla import SlaTimerRepository
+from helpdesk_kit.storage.sql.analytics import SqlAnalytics
 from helpdesk_kit.storage.sql.authority import SqlAuthority
 from helpdesk_kit.storage.sql.bot import SqlBot
 from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
+from helpdesk_kit.storage.sql.feedback import SqlSurveys
 from helpdesk_kit.storage.sql.kb import (
     SqlKbArticles,
     SqlKbCategories,
@@ -101,6 +105,8 @@ class SqlUnitOfWork:
         self.kb_searches: KbSearchLogRepository = SqlKbSearchLog(self)
         self.sla: SlaTimerRepository = SqlSlaTimers(self)
         self.bot: BotRepository = SqlBot(self)
+        self.surveys: SurveyRepository = SqlSurveys(self)
+        self.analytics: AnalyticsRepository = SqlAnalytics(self)
 
     # -- plumbing for the repositories
 

@@ -321,8 +321,10 @@ due_items = Table(
 # makes ``metadata`` complete wherever it is used (migrations, wiping test databases).
 
 from helpdesk_kit.storage.sql import (  # noqa: E402, F401
+    tables_analytics,
     tables_authority,
     tables_bot,
+    tables_feedback,
     tables_kb,
     tables_macros,
     tables_sla,

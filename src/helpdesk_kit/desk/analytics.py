@@ -1,0 +1,412 @@
+"""KPI analytics on the desk: metrics, hot words, scorecards, the leaderboard and reports.
+
+A mixin of :class:`~helpdesk_kit.desk.service.Helpdesk`. Every desk keeps the derived KPI
+facts current (a reactor lists each changed ticket in the same transaction); queries refresh
+them first and then compute in the storage (SQL on SQLite and PostgreSQL, the plain-Python
+reference in memory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, cast
+
+import attrs
+
+from helpdesk_kit.analytics.appraisal import (
+    SCORECARD_METRICS,
+    Leaderboard,
+    QualityGuard,
+    Scorecard,
+    leaderboard,
+    scorecards,
+)
+from helpdesk_kit.analytics.hotwords import HotWords, hot_words
+from helpdesk_kit.analytics.metrics import METRICS, metric
+from helpdesk_kit.analytics.periods import Period, parse_period
+from helpdesk_kit.analytics.query import KpiContext, KpiQuery, Order, orders_from_hook
+from helpdesk_kit.analytics.report import ReportData
+from helpdesk_kit.analytics.rows import MetricRow
+from helpdesk_kit.analytics.sla import SlaTimers
+from helpdesk_kit.desk.work import Work
+from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.base import UnitOfWork
+from helpdesk_kit.tickets.model import Customer, StateCategory, TicketEvent
+
+if TYPE_CHECKING:
+    from helpdesk_kit.desk.service import Helpdesk
+
+__all__ = ["KpiCommands"]
+
+_REACTOR = "kpi_facts"
+#: metrics that read the host application's orders (the ``customer_orders`` hook)
+ORDER_METRICS = ("conversion_rate", "repeat_rate", "clv")
+
+
+def _as_desk(obj: object) -> Helpdesk:
+    """The desk a mixin method runs on (the mixin is only ever a base of ``Helpdesk``)."""
+    return cast("Helpdesk", obj)
+
+
+def _track(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
+    work.uow.analytics.mark_dirty({e.ticket_id for e in events})
+
+
+class KpiCommands:
+    """KPI commands (mixed into ``Helpdesk``)."""
+
+    _kpi_sla: SlaTimers | None = None
+
+    def _install_kpi_tracking(self) -> None:
+        """Keep the derived KPI facts in step with every change (called by ``Helpdesk``)."""
+        _as_desk(self).add_reactor(_REACTOR, _track)
+
+    def configure_kpis(self, *, sla_timers: SlaTimers | None = None) -> None:
+        """Say where SLA achievement reads the SLA timers (see ``analytics.sla``)."""
+        if sla_timers is not None and not isinstance(sla_timers, SlaTimers):
+            raise InvalidInput("sla_timers must be a helpdesk_kit.analytics.sla.SlaTimers")
+        self._kpi_sla = sla_timers
+
+    def refresh_kpis(self, *, full: bool = False) -> int:
+        """Bring the derived KPI facts up to date now; how many tickets were refreshed.
+
+        ``full=True`` derives them again for every ticket (after importing history that
+        bypassed the desk). Queries refresh by themselves; this is for scheduled jobs.
+        """
+        desk = _as_desk(self)
+        with desk.storage.unit_of_work() as uow:
+            count = uow.analytics.refresh(full=full)
+            uow.commit()
+            return count
+
+    def kpi_query(self, period: str | Period, **options: Any) -> KpiQuery:
+        """A :class:`KpiQuery` in the desk's time zone unless ``timezone`` is given."""
+        desk = _as_desk(self)
+        options.setdefault("timezone", desk.settings.timezone)
+        if options.get("filters") is None:
+            options.pop("filters", None)
+        try:
+            return KpiQuery(period=parse_period(period), **options)
+        except TypeError as exc:
+            raise InvalidInput(f"unknown KPI option: {exc}") from None
+
+    def _context(
+        self,
+        uow: UnitOfWork,
+        query: KpiQuery,
+        names: Iterable[str],
+        *,
+        fetch_orders: bool = True,
+    ) -> KpiContext:
+        desk = _as_desk(self)
+        open_statuses = tuple(
+            sorted(
+                {
+                    s.name
+                    for lc in desk.lifecycles.values()
+                    for s in lc.states.values()
+                    if s.category not in (StateCategory.SOLVED, StateCategory.CLOSED)
+                }
+            )
+        )
+        orders: list[Order] | None = None
+        if fetch_orders:
+            plan = desk._order_plan(uow, query, names)
+            if plan is not None:
+                plan.fetch()
+                orders = plan.finish(uow)
+        return KpiContext(now=desk.now(), open_statuses=open_statuses, orders=orders)
+
+    def _order_plan(
+        self, uow: UnitOfWork, query: KpiQuery, names: Iterable[str]
+    ) -> _OrderPlan | None:
+        """Who to ask for the orders the metrics ``names`` need (None: no order hook).
+
+        Plugins implementing ``customer_orders_many`` are asked once with every id; plugins
+        implementing only ``customer_orders`` once per customer (loaded here, in bulk).
+        ``plan.fetch()`` asks the host — Python work a worker thread can do while the
+        database computes other metrics — and ``plan.finish(uow)`` asks, per customer,
+        the plugins that declined the bulk question.
+        """
+        desk = _as_desk(self)
+        wanted = [n for n in names if n in ORDER_METRICS]
+        many = {impl.plugin for impl in desk.hook.customer_orders_many.get_hookimpls()}
+        single = {impl.plugin for impl in desk.hook.customer_orders.get_hookimpls()}
+        if not wanted or not (many or single):
+            return None
+        ids = uow.analytics.served_customer_ids(
+            query, pre_sale_only="repeat_rate" not in wanted and "clv" not in wanted
+        )
+        only_single = single - many
+        customers = uow.analytics.customers(ids) if only_single else []
+        return _OrderPlan(desk, ids, many, single, customers, only_single)
+
+    def _compute(
+        self, uow: UnitOfWork, name: str, query: KpiQuery, ctx: KpiContext
+    ) -> list[MetricRow]:
+        metric(name)
+        sla = self._kpi_sla
+        records = None
+        table = None
+        if name == "sla_achievement" and sla is not None:
+            table = sla.table
+            records = list(sla.records(uow)) if sla.records is not None else None
+        return uow.analytics.compute(name, query, ctx, sla_records=records, sla_table=table)
+
+    def kpi(
+        self,
+        name: str,
+        period: str | Period,
+        *,
+        grain: str = "period",
+        by: Sequence[str] | str = (),
+        filters: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> list[MetricRow]:
+        """The rows of one metric, e.g. ``desk.kpi("first_response", "2026-11", by="channel")``.
+
+        ``grain``: ``day``, ``week``, ``month`` or ``period``; ``by``: dimensions; ``filters``:
+        dimension -> allowed values; other options as :class:`KpiQuery` (``timezone``,
+        ``percentiles``, ``bot_return_window``, ``conversion_window``, ``pre_sale_tag``).
+        """
+        return self.kpis([name], period, grain=grain, by=by, filters=filters, **options)[name]
+
+    def kpis(
+        self,
+        names: Iterable[str],
+        period: str | Period,
+        *,
+        grain: str = "period",
+        by: Sequence[str] | str = (),
+        filters: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> dict[str, list[MetricRow]]:
+        """Several metrics for one query, computed in one unit of work."""
+        desk = _as_desk(self)
+        wanted = list(dict.fromkeys(names))
+        for n in wanted:
+            metric(n)
+        query = desk.kpi_query(period, grain=grain, by=by, filters=filters, **options)
+        with desk.storage.unit_of_work() as uow:
+            uow.analytics.refresh()
+            uow.commit()
+            try:
+                ctx = desk._context(uow, query, wanted)
+                return {n: desk._compute(uow, n, query, ctx) for n in wanted}
+            finally:
+                uow.analytics.release()
+
+    def hot_words(
+        self,
+        period: str | Period,
+        *,
+        top: int = 20,
+        rising: int = 10,
+        sample: int = 3000,
+        filters: Mapping[str, Any] | None = None,
+        min_tickets: int = 3,
+        **options: Any,
+    ) -> HotWords:
+        """Top and rising terms of customers' messages in the period (vs the period before).
+
+        At most about ``sample`` tickets per period are read (see
+        :meth:`~helpdesk_kit.storage.analytics.AnalyticsRepository.hot_word_texts`).
+        """
+        desk = _as_desk(self)
+        query = desk.kpi_query(period, filters=filters, **options)
+        before = query.evolve(period=query.period.previous())
+        with desk.storage.unit_of_work() as uow:
+            uow.analytics.refresh()
+            uow.commit()
+            try:
+                now = uow.analytics.hot_word_texts(query, sample=sample)
+                old = uow.analytics.hot_word_texts(before, sample=sample)
+            finally:
+                uow.analytics.release()
+        return hot_words(now, old, top=top, rising=rising, min_tickets=min_tickets)
+
+    def _agent_names(self) -> dict[str, str]:
+        desk = _as_desk(self)
+        return {a.id: a.name for a in desk.agents()}
+
+    def scorecards(
+        self,
+        period: str | Period,
+        *,
+        guard: QualityGuard | None = None,
+        filters: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> list[Scorecard]:
+        """One scorecard per agent for the period (volume, speed, quality, SLA when wired)."""
+        desk = _as_desk(self)
+        rows = desk.kpis(SCORECARD_METRICS, period, by=["agent"], filters=filters, **options)
+        return scorecards(rows, desk._agent_names(), guard)
+
+    def leaderboard(
+        self,
+        period: str | Period,
+        *,
+        guard: QualityGuard | None = None,
+        filters: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Leaderboard:
+        """Rankings with the quality guard, the computed star and best-resolution award."""
+        desk = _as_desk(self)
+        g = guard or QualityGuard()
+        return leaderboard(desk.scorecards(period, guard=g, filters=filters, **options), g)
+
+    def report_data(
+        self,
+        period: str | Period,
+        *,
+        guard: QualityGuard | None = None,
+        filters: Mapping[str, Any] | None = None,
+        hot_word_sample: int = 3000,
+        **options: Any,
+    ) -> ReportData:
+        """Every number of the period's report, as plain rows (what ``report`` renders)."""
+        desk = _as_desk(self)
+        g = guard or QualityGuard()
+        base = desk.kpi_query(period, filters=filters, **options)
+        names = list(METRICS)
+        unavailable: dict[str, str] = {}
+        if desk._kpi_sla is None:
+            unavailable["sla_achievement"] = (
+                "pending: SLA timers are not wired (desk.configure_kpis(sla_timers=...))"
+            )
+        with desk.storage.unit_of_work() as uow:
+            uow.analytics.refresh()
+            uow.commit()
+            try:
+                ctx = desk._context(uow, base, names, fetch_orders=False)
+                plan = desk._order_plan(uow, base, names)
+                if plan is None:
+                    for n in ORDER_METRICS:
+                        unavailable[n] = "needs a plugin implementing the customer_orders hook"
+                before = base.evolve(period=base.period.previous())
+                texts_now = uow.analytics.hot_word_texts(base, sample=hot_word_sample)
+                texts_old = uow.analytics.hot_word_texts(before, sample=hot_word_sample)
+                # The host's orders and the hot words are Python work: a worker thread does
+                # them while this one waits on the database for the other metrics.
+                with ThreadPoolExecutor(1, thread_name_prefix="helpdesk-kit-report") as pool:
+                    orders_job = None if plan is None else pool.submit(plan.fetch)
+                    words_job = pool.submit(hot_words, texts_now, texts_old)
+
+                    def rows(name: str, **change: Any) -> list[MetricRow]:
+                        if name in unavailable:
+                            return []
+                        try:
+                            return desk._compute(uow, name, base.evolve(**change), ctx)
+                        except InvalidInput as exc:
+                            unavailable[name] = str(exc)
+                            return []
+
+                    summary = {n: rows(n) for n in names if n not in ORDER_METRICS}
+                    results: dict[str, Any] = {
+                        "daily": {
+                            n: rows(n, grain="day")
+                            for n in (
+                                "volume",
+                                "first_response",
+                                "resolution",
+                                "one_touch_rate",
+                                "csat",
+                            )
+                        },
+                        "by_channel": {
+                            n: rows(n, by=("channel",))
+                            for n in ("volume", "first_response", "one_touch_rate", "csat")
+                        },
+                        "by_agent": {n: rows(n, by=("agent",)) for n in SCORECARD_METRICS},
+                        "by_category": rows("volume", by=("category",)),
+                        "by_hour": rows("volume", by=("hour",)),
+                        "by_weekday": rows("volume", by=("weekday",)),
+                        "sla": rows("sla_achievement"),
+                        "backlog_by_priority": rows("backlog", by=("priority",)),
+                    }
+                    if plan is not None and orders_job is not None:
+                        orders_job.result()
+                        ctx = attrs.evolve(ctx, orders=plan.finish(uow))
+                    for n in ORDER_METRICS:
+                        summary[n] = rows(n)
+                    results["summary"] = {n: summary[n] for n in names}
+                    words = words_job.result()
+            finally:
+                uow.analytics.release()
+        cards = scorecards(results["by_agent"], desk._agent_names(), g)
+        return ReportData(
+            period=base.period,
+            timezone=base.timezone,
+            generated_at=ctx.now,
+            summary=results["summary"],
+            daily=results["daily"],
+            by_channel=results["by_channel"],
+            by_category=results["by_category"],
+            by_hour=results["by_hour"],
+            by_weekday=results["by_weekday"],
+            sla=results["sla"],
+            backlog_by_priority=results["backlog_by_priority"],
+            hot_words=words,
+            scorecards=cards,
+            leaderboard=leaderboard(cards, g),
+            unavailable=unavailable,
+        )
+
+    def report(self, period: str | Period, *, format: str = "html", **options: Any) -> str:
+        """The period's report as ``html`` (tables and inline SVG charts), ``csv`` or ``json``."""
+        from helpdesk_kit.analytics.report import render
+
+        return render(_as_desk(self).report_data(period, **options), format)
+
+
+class _OrderPlan:
+    """Asking the host application for the orders of the customers a query serves."""
+
+    def __init__(
+        self,
+        desk: Helpdesk,
+        ids: list[str],
+        many: set[object],
+        single: set[object],
+        customers: list[Customer],
+        ask_each: set[object],
+    ) -> None:
+        self.desk, self.ids, self.many, self.single = desk, ids, many, single
+        self.customers, self.ask_each = customers, ask_each
+        self.orders: list[Order] = []
+        self.declined: set[object] = set()
+
+    def _caller(self, name: str, plugins: set[object]) -> Any:
+        pm = self.desk.plugin_manager
+        others = [p for p in pm.get_plugins() if p not in plugins]
+        return pm.subset_hook_caller(name, remove_plugins=others)
+
+    def _ask_each(self, customers: Sequence[Customer], plugins: set[object]) -> None:
+        ask = self._caller("customer_orders", plugins)
+        for customer in customers:
+            for found in ask(desk=self.desk, customer=customer):
+                if found:
+                    self.orders.extend(orders_from_hook(customer.id, found))
+
+    def fetch(self) -> None:
+        """Ask the host (no database work): in bulk, and per customer where planned."""
+        for plugin in self.many:
+            results = self._caller("customer_orders_many", {plugin})(
+                desk=self.desk, customer_ids=self.ids
+            )
+            if not results and plugin in self.single:
+                self.declined.add(plugin)
+            for found in results:
+                for cid, rows in found.items():
+                    if rows:
+                        self.orders.extend(orders_from_hook(cid, rows))
+        if self.customers:
+            self._ask_each(self.customers, self.ask_each)
+
+    def finish(self, uow: UnitOfWork) -> list[Order]:
+        """Ask per customer the plugins that declined the bulk question; every order."""
+        if self.declined:
+            self._ask_each(uow.analytics.customers(self.ids), self.declined)
+            self.declined = set()
+        return self.orders

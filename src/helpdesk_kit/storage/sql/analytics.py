@@ -1,0 +1,1295 @@
+"""KPI analytics in SQL: derived facts kept current from the event log, metrics as set-based SQL.
+
+Two stages, both plain SQLAlchemy Core that runs on SQLite and PostgreSQL:
+
+1. **Facts.** ``kpi_tickets`` (one row per ticket) and ``kpi_replies`` (one row per agent
+   response) are derived from ``tickets`` and ``events`` by ``INSERT ... SELECT`` with
+   ``GROUP BY`` and a window function, for the tickets listed in ``kpi_dirty`` (the desk
+   lists every ticket a command touched, in the same transaction) or for all of them.
+2. **Metrics.** A query's period becomes epoch-millisecond bounds and the zone's offsets
+   inside it; the rows of a period (tickets created in it, tickets solved in it, responses
+   sent in it, surveys answered in it) are copied once per unit of work into temporary
+   tables with their local day, hour and weekday, and every metric groups those with
+   ``GROUP BY``. Percentiles are exact order statistics: ``ROW_NUMBER()`` over each group on
+   PostgreSQL; on SQLite the values are copied in sorted order into a temporary table whose
+   row ids are then ranks (much faster than SQLite's window functions).
+
+The numbers equal the plain-Python reference (:mod:`helpdesk_kit.analytics.reference`);
+the tests compare them on generated histories.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ColumnElement,
+    FromClause,
+    Index,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    extract,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+)
+
+from helpdesk_kit.analytics.hotwords import sample_every
+from helpdesk_kit.analytics.metrics import metric
+from helpdesk_kit.analytics.periods import DAY_MS, HOUR_MS, Frame
+from helpdesk_kit.analytics.query import KpiContext, KpiQuery
+from helpdesk_kit.analytics.reference import SNAPSHOT, check_query
+from helpdesk_kit.analytics.rows import GroupKey, MetricRow, Raw, assemble
+from helpdesk_kit.analytics.sla import SlaTimerRecord
+from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.analytics import HotWordText
+from helpdesk_kit.storage.sql.tables import (
+    agents,
+    customer_identities,
+    customers,
+    events,
+    messages,
+    tickets,
+)
+from helpdesk_kit.storage.sql.tables_analytics import (
+    TAG_SEPARATOR,
+    kpi_dirty,
+    kpi_ratings,
+    kpi_replies,
+    kpi_tickets,
+)
+from helpdesk_kit.storage.sql.tables_feedback import surveys
+from helpdesk_kit.tickets import events as ev
+from helpdesk_kit.tickets.model import Customer, Identity
+
+if TYPE_CHECKING:
+    from helpdesk_kit.storage.sql.storage import SqlUnitOfWork
+
+__all__ = ["SqlAnalytics", "epoch_ms"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SPAM = "mark_spam"
+#: key of the advisory lock that serializes refreshes on PostgreSQL
+_LOCK_KEY = 0x6B70_6966  # "kpif"
+Groups = tuple[dict[GroupKey, Raw], tuple[str, ...]]
+
+
+def _int(v: int) -> ColumnElement[Any]:
+    """An integer constant written into the SQL (only ever our own computed integers)."""
+    return literal_column(str(int(v)), BigInteger)
+
+
+def _div(x: ColumnElement[Any], n: int) -> ColumnElement[Any]:
+    """Integer division of a non-negative integer expression (truncation = floor)."""
+    return x.self_group().op("/", return_type=BigInteger)(_int(n)).self_group()
+
+
+def epoch_ms(col: Any, dialect: str) -> ColumnElement[Any]:
+    """Epoch milliseconds (floored) of a ``UTCDateTime`` column on ``dialect``."""
+    if dialect == "postgresql":
+        return cast(func.floor(extract("epoch", col) * 1000), BigInteger)
+    # SQLite stores 'YYYY-MM-DD HH:MM:SS.ffffff' (UTC): whole seconds plus the milliseconds
+    # (the seconds from the text without its fraction: strftime rounds .9995 s up)
+    seconds = cast(func.strftime("%s", func.substr(col, 1, 19)), BigInteger)
+    return seconds * 1000 + cast(func.substr(col, 21, 3), BigInteger)
+
+
+def _in(col: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    present = [v for v in values if v is not None]
+    conds: list[ColumnElement[bool]] = []
+    if present:
+        conds.append(col.in_(present))
+    if len(present) != len(values):
+        conds.append(col.is_(None))
+    return or_(*conds)
+
+
+def _dt(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+class SqlAnalytics:
+    """:class:`~helpdesk_kit.storage.analytics.AnalyticsRepository` on SQLite or PostgreSQL."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+        self._bases: dict[tuple[Any, ...], Table] = {}
+        self._orders: tuple[int, Table] | None = None
+        # Temporary tables get the same names in every report (so SQLAlchemy's statement
+        # cache hits); a unit nested in another on the same connection gets its own.
+        self._tag = "n" if getattr(uow, "_outer", None) is not None else ""
+        self._counts: dict[str, int] = {}
+        self._made: list[Table] = []
+
+    @property
+    def _pg(self) -> bool:
+        return self._uow.dialect == "postgresql"
+
+    # ------------------------------------------------------------------ facts
+
+    def mark_dirty(self, ticket_ids: Collection[str]) -> None:
+        """List the tickets in ``kpi_dirty`` (sorted, so concurrent writers never deadlock)."""
+        if not ticket_ids:
+            return
+        self._uow.run_many(
+            "INSERT INTO kpi_dirty (ticket_id) VALUES (?) ON CONFLICT DO NOTHING",
+            [(t,) for t in sorted(set(ticket_ids))],
+            what="KPI refresh mark",
+        )
+
+    def _temp(self, stem: str, columns: Sequence[tuple[str, Any]]) -> Table:
+        """A new temporary table (dropped by ``release`` or at the end of the unit)."""
+        n = self._counts.get(stem, 0)
+        self._counts[stem] = n + 1
+        name = f"kpi_tmp{self._tag}_{stem}_{n}"
+        table = Table(
+            name,
+            MetaData(),
+            *(Column(n, t) for n, t in columns),
+            prefixes=["TEMPORARY"],
+        )
+        table.create(self._uow.connection)
+        self._made.append(table)
+        return table
+
+    def _drop(self, table: Table) -> None:
+        table.drop(self._uow.connection)
+        self._made.remove(table)
+
+    def release(self) -> None:
+        """Drop the temporary tables this unit of work made (the cached period rows)."""
+        for table in list(self._made):
+            self._drop(table)
+        self._bases.clear()
+        self._orders = None
+
+    def refresh(self, *, full: bool = False) -> int:
+        """Derive the facts of the listed tickets (of every ticket when ``full``)."""
+        uow = self._uow
+        if self._pg:
+            uow.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
+        self._bases.clear()
+        if full:
+            uow.execute(delete(kpi_dirty))
+            uow.execute(delete(kpi_ratings))
+            uow.execute(delete(kpi_replies))
+            uow.execute(delete(kpi_tickets))
+            uow.execute(insert(kpi_tickets).from_select(_FACT_COLUMNS, self._facts(None)))
+            uow.execute(insert(kpi_replies).from_select(_REPLY_COLUMNS, self._replies(None)))
+            uow.execute(insert(kpi_ratings).from_select(_RATING_COLUMNS, self._ratings(None)))
+            return int(uow.execute(select(func.count()).select_from(kpi_tickets)).scalar_one())
+        self._adopt_unknown_tickets()
+        batch = self._temp("batch", [("ticket_id", String(64))])
+        try:
+            if self._pg:
+                moved = delete(kpi_dirty).returning(kpi_dirty.c.ticket_id).cte("moved")
+                uow.execute(insert(batch).from_select(["ticket_id"], select(moved.c.ticket_id)))
+            else:
+                uow.execute(insert(batch).from_select(["ticket_id"], select(kpi_dirty.c.ticket_id)))
+                uow.execute(delete(kpi_dirty))
+            count = int(uow.execute(select(func.count()).select_from(batch)).scalar_one())
+            if count:
+                mine = select(batch.c.ticket_id)
+                uow.execute(delete(kpi_ratings).where(kpi_ratings.c.ticket_id.in_(mine)))
+                uow.execute(delete(kpi_replies).where(kpi_replies.c.ticket_id.in_(mine)))
+                uow.execute(delete(kpi_tickets).where(kpi_tickets.c.ticket_id.in_(mine)))
+                uow.execute(insert(kpi_tickets).from_select(_FACT_COLUMNS, self._facts(batch)))
+                uow.execute(insert(kpi_replies).from_select(_REPLY_COLUMNS, self._replies(batch)))
+                uow.execute(insert(kpi_ratings).from_select(_RATING_COLUMNS, self._ratings(batch)))
+            return count
+        finally:
+            self._drop(batch)
+
+    def _adopt_unknown_tickets(self) -> None:
+        """List tickets stored without the desk (an import) above the highest known number.
+
+        Two index lookups when nothing is new. (Imported tickets numbered below the desk's
+        highest need ``refresh(full=True)``.)
+        """
+        uow = self._uow
+        known = uow.execute(select(func.max(kpi_tickets.c.number))).scalar()
+        highest = uow.execute(select(func.max(tickets.c.number))).scalar()
+        if highest is None or (known is not None and highest <= known):
+            return
+        missing = select(tickets.c.id).where(
+            tickets.c.number > (known or 0),
+            ~exists().where(kpi_tickets.c.ticket_id == tickets.c.id),
+            ~exists().where(kpi_dirty.c.ticket_id == tickets.c.id),
+        )
+        uow.execute(insert(kpi_dirty).from_select(["ticket_id"], missing))
+
+    def _tags_text(self) -> ColumnElement[Any]:
+        sep = TAG_SEPARATOR
+        if self._pg:
+            each = func.jsonb_array_elements_text(tickets.c.tags).table_valued("value")
+            joined = select(func.string_agg(each.c.value, literal(sep))).scalar_subquery()
+        else:
+            each = func.json_each(tickets.c.tags).table_valued("value")
+            joined = select(func.group_concat(each.c.value, literal(sep))).scalar_subquery()
+        return func.coalesce(literal(sep) + joined + literal(sep), literal(sep))
+
+    def _facts(self, batch: Table | None) -> Select[Any]:
+        """One ``kpi_tickets`` row per ticket (of ``batch`` or all)."""
+        d = self._uow.dialect
+        e = events.c
+        agent = and_(e.kind == ev.REPLY_SENT, e.actor.like("agent:%"))
+        bot = and_(e.kind == ev.REPLY_SENT, or_(e.actor == "bot", e.actor.like("bot:%")))
+        cust = and_(e.kind == ev.MESSAGE_RECEIVED, e.actor.like("customer:%"))
+        spam = and_(e.kind == ev.TRANSITIONED, e.data["transition"].as_string() == _SPAM)
+
+        def count(cond: ColumnElement[bool]) -> Any:
+            return func.sum(case((cond, 1), else_=0))
+
+        agg = select(
+            e.ticket_id,
+            count(agent).label("agent_replies"),
+            count(bot).label("bot_replies"),
+            count(cust).label("customer_messages"),
+            func.max(case((e.kind == ev.HANDOFF, 1), else_=0)).label("handoff"),
+            func.max(case((spam, 1), else_=0)).label("spam"),
+            func.min(case((agent, e.seq))).label("first_seq"),
+        ).group_by(e.ticket_id)
+        if batch is not None:
+            agg = agg.where(e.ticket_id.in_(select(batch.c.ticket_id)))
+        a = agg.subquery("agg")
+        fr = events.alias("fr")
+        t = tickets.c
+        q = select(
+            t.id,
+            t.number,
+            t.customer_id,
+            t.channel,
+            t.group_id,
+            t.assignee_id,
+            t.category,
+            t.priority,
+            t.status,
+            epoch_ms(t.created_at, d),
+            epoch_ms(t.first_response_at, d),
+            func.substr(fr.c.actor, 7),
+            epoch_ms(t.solved_at, d),
+            epoch_ms(t.closed_at, d),
+            t.reopen_count,
+            func.coalesce(a.c.agent_replies, 0),
+            func.coalesce(a.c.bot_replies, 0),
+            func.coalesce(a.c.customer_messages, 0),
+            func.coalesce(a.c.handoff, 0),
+            func.coalesce(a.c.spam, 0),
+            case((t.merged_into.is_(None), 0), else_=1),
+            self._tags_text(),
+            t.version,
+        ).select_from(
+            tickets.outerjoin(a, a.c.ticket_id == t.id).outerjoin(
+                fr, and_(fr.c.ticket_id == t.id, fr.c.seq == a.c.first_seq)
+            )
+        )
+        if batch is not None:
+            q = q.where(t.id.in_(select(batch.c.ticket_id)))
+        return q
+
+    def _replies(self, batch: Table | None) -> Select[Any]:
+        """One ``kpi_replies`` row per response (see :mod:`helpdesk_kit.analytics.facts`)."""
+        e = events.c
+        agent = and_(e.kind == ev.REPLY_SENT, e.actor.like("agent:%"))
+        cust = and_(e.kind == ev.MESSAGE_RECEIVED, e.actor.like("customer:%"))
+        rel = select(
+            e.ticket_id,
+            e.seq,
+            e.actor,
+            epoch_ms(events.c.at, self._uow.dialect).label("at_ms"),
+            case((agent, 1), else_=0).label("is_a"),
+        ).where(or_(agent, cust))
+        if batch is not None:
+            rel = rel.where(e.ticket_id.in_(select(batch.c.ticket_id)))
+        r = rel.subquery("rel")
+        w = select(
+            r,
+            func.sum(r.c.is_a)
+            .over(partition_by=r.c.ticket_id, order_by=r.c.seq, rows=(None, 0))
+            .label("k"),
+        ).cte("w")
+        cmin = (
+            select(w.c.ticket_id, w.c.k.label("seg"), func.min(w.c.at_ms).label("m"))
+            .where(w.c.is_a == 0)
+            .group_by(w.c.ticket_id, w.c.k)
+            .subquery("cmin")
+        )
+        k = kpi_tickets.c
+        return (
+            select(
+                w.c.ticket_id,
+                w.c.seq,
+                func.substr(w.c.actor, 7),
+                w.c.at_ms,
+                case((w.c.k == 1, k.created_ms), else_=cmin.c.m),
+                case((w.c.k == 1, 1), else_=0),
+                k.customer_id,
+                k.channel,
+                k.group_id,
+                k.category,
+                k.priority,
+                case((and_(k.spam == 0, k.merged == 0), 1), else_=0),
+            )
+            .select_from(
+                w.join(kpi_tickets, k.ticket_id == w.c.ticket_id).outerjoin(
+                    cmin, and_(cmin.c.ticket_id == w.c.ticket_id, cmin.c.seg == w.c.k - 1)
+                )
+            )
+            .where(w.c.is_a == 1, or_(w.c.k == 1, cmin.c.m.is_not(None)))
+        )
+
+    def _ratings(self, batch: Table | None) -> Select[Any]:
+        """One ``kpi_ratings`` row per answered survey, with its ticket's dimensions."""
+        s, k = surveys.c, kpi_tickets.c
+        q = (
+            select(
+                s.id,
+                s.ticket_id,
+                epoch_ms(s.rated_at, self._uow.dialect),
+                s.score,
+                s.nps,
+                s.agent_id,
+                k.customer_id,
+                k.channel,
+                k.group_id,
+                k.category,
+                k.priority,
+            )
+            .select_from(surveys.join(kpi_tickets, k.ticket_id == s.ticket_id))
+            .where(s.rated_at.is_not(None))
+        )
+        if batch is not None:
+            q = q.where(s.ticket_id.in_(select(batch.c.ticket_id)))
+        return q
+
+    # ------------------------------------------------------------------ time arithmetic
+
+    @staticmethod
+    def _local(ms: ColumnElement[Any], fr: Frame) -> ColumnElement[Any]:
+        segs = fr.segments
+        if len(segs) == 1:
+            return ms + _int(segs[0][1])
+        offset = case(
+            *[(ms < _int(start), _int(prev[1])) for prev, (start, _) in itertools.pairwise(segs)],
+            else_=_int(segs[-1][1]),
+        )
+        return ms + offset
+
+    @staticmethod
+    def _bucket(day: ColumnElement[Any], grain: str, fr: Frame) -> ColumnElement[Any]:
+        if grain == "day":
+            return day
+        if grain == "week":
+            return day - (day + _int(3)) % _int(7)
+        if grain == "month":
+            starts = fr.month_starts
+            return case(
+                *[(day < _int(nxt[0]), _int(cur[1])) for cur, nxt in itertools.pairwise(starts)],
+                else_=_int(starts[-1][1]),
+            )
+        # one bucket: an expression over the row (a constant would be "GROUP BY 0", a
+        # position), so an empty period still has no group
+        return day * _int(0)
+
+    # ------------------------------------------------------------------ period rows
+
+    def _base(self, kind: str, query: KpiQuery) -> Table:
+        """The period's rows of ``kind`` with local day/hour/weekday, filtered (cached).
+
+        The customer's tier is joined in only when the query groups or filters by it (the
+        join costs more than the rest of the copy).
+        """
+        fr = query.frame
+        tier = "tier" in query.by or "tier" in query.filters
+        key = (kind, fr, tuple(sorted((k, v) for k, v in query.filters.items())))
+        found = self._bases.get((*key, True))
+        if found is None and not tier:
+            found = self._bases.get((*key, False))
+        if found is not None:
+            return found
+        src = self._source(kind, fr, tier).subquery("src")
+        local = self._local(src.c.t, fr)
+        day = _div(local, DAY_MS)
+        hour = _div(local, HOUR_MS) % _int(24)
+        weekday = (day + _int(3)) % _int(7)
+        conds = []
+        columns = {
+            "channel": src.c.channel,
+            "group": src.c.grp,
+            "category": src.c.category,
+            "priority": src.c.priority,
+            "tier": src.c.tier,
+            "hour": hour,
+            "weekday": weekday,
+        }
+        for dim, values in query.filters.items():
+            if dim != "agent":
+                conds.append(_in(columns[dim], values))
+        names = [c.name for c in src.c]
+        table = self._temp(
+            kind,
+            [
+                *((n, _TYPES.get(n, String(255))) for n in names),
+                ("d", BigInteger),
+                ("h", Integer),
+                ("wd", Integer),
+            ],
+        )
+        sel = select(*src.c, day, hour, weekday).where(*conds)
+        self._uow.execute(insert(table).from_select([*names, "d", "h", "wd"], sel))
+        self._bases[(*key, tier)] = table
+        return table
+
+    def _source(self, kind: str, fr: Frame, tier: bool) -> Select[Any]:
+        """The period's rows of ``kind``; the customer's tier only when ``tier`` (a join)."""
+        k = kpi_tickets.c
+        lo, hi = fr.start_ms, fr.end_ms
+        dims = [
+            k.channel,
+            k.group_id.label("grp"),
+            k.category,
+            k.priority,
+            customers.c.tier if tier else null().label("tier"),
+        ]
+
+        def with_tier(source: Any) -> Any:
+            if not tier:
+                return source
+            return source.outerjoin(customers, customers.c.id == k.customer_id)
+
+        joined = with_tier(kpi_tickets)
+        scope = and_(k.spam == 0, k.merged == 0)
+        if kind in ("created", "solved"):
+            t = k.created_ms if kind == "created" else k.solved_ms
+            return (
+                select(
+                    t.label("t"),
+                    k.ticket_id,
+                    k.customer_id,
+                    k.number,
+                    *dims,
+                    k.assignee_id.label("assignee"),
+                    k.first_responder,
+                    k.created_ms,
+                    k.first_response_ms,
+                    k.solved_ms,
+                    k.reopen_count,
+                    k.agent_replies,
+                    k.bot_replies,
+                    k.handoff,
+                    k.tags,
+                )
+                .select_from(joined)
+                .where(t >= lo, t < hi, scope)
+            )
+        if kind == "replies":
+            r = kpi_replies.c
+            source: Any = kpi_replies
+            if tier:
+                source = source.outerjoin(customers, customers.c.id == r.customer_id)
+            return (
+                select(
+                    r.at_ms.label("t"),
+                    r.ticket_id,
+                    r.channel,
+                    r.group_id.label("grp"),
+                    r.category,
+                    r.priority,
+                    customers.c.tier if tier else null().label("tier"),
+                    r.agent_id.label("agent"),
+                    (r.at_ms - r.wait_start_ms).label("wait"),
+                    r.first,
+                )
+                .select_from(source)
+                .where(r.at_ms >= lo, r.at_ms < hi, r.counted == 1)
+            )
+        # ratings: every answered survey, whatever became of its ticket
+        g = kpi_ratings.c
+        source = kpi_ratings
+        if tier:
+            source = source.outerjoin(customers, customers.c.id == g.customer_id)
+        return (
+            select(
+                g.rated_ms.label("t"),
+                g.ticket_id,
+                g.channel,
+                g.group_id.label("grp"),
+                g.category,
+                g.priority,
+                customers.c.tier if tier else null().label("tier"),
+                g.agent_id.label("agent"),
+                g.score,
+                g.nps,
+            )
+            .select_from(source)
+            .where(g.rated_ms >= lo, g.rated_ms < hi)
+        )
+
+    # ------------------------------------------------------------------ grouping
+
+    def _keys(
+        self, base: FromClause, q: KpiQuery, fr: Frame, agent: ColumnElement[Any] | None
+    ) -> list[ColumnElement[Any]]:
+        out = [self._bucket(base.c.d, q.grain, fr)]
+        for dim in q.by:
+            out.append(self._dim(base, dim, agent))
+        return out
+
+    @staticmethod
+    def _dim(base: FromClause, dim: str, agent: ColumnElement[Any] | None) -> ColumnElement[Any]:
+        if dim == "agent":
+            return agent if agent is not None else null()
+        column = {"group": "grp", "hour": "h", "weekday": "wd"}.get(dim, dim)
+        return base.c[column]
+
+    @staticmethod
+    def _agent_filter(q: KpiQuery, agent: ColumnElement[Any] | None) -> list[ColumnElement[bool]]:
+        wanted = q.filters.get("agent")
+        if wanted is None:
+            return []
+        if agent is None:
+            return [true()] if None in wanted else [literal(False)]
+        return [_in(agent, wanted)]
+
+    def _grouped(
+        self,
+        keys: Sequence[ColumnElement[Any]],
+        aggs: dict[str, Any],
+        source: FromClause,
+        where: Sequence[ColumnElement[bool]],
+    ) -> dict[GroupKey, Raw]:
+        labeled = [k.label(f"k{i}") for i, k in enumerate(keys)]
+        stmt = (
+            select(*labeled, *(a.label(n) for n, a in aggs.items()))
+            .select_from(source)
+            .where(*where)
+            .group_by(*keys)
+        )
+        out: dict[GroupKey, Raw] = {}
+        for row in self._uow.execute(stmt):
+            key = tuple(_norm(v) for v in row[: len(keys)])
+            out[key] = {n: _num(v) for n, v in zip(aggs, row[len(keys) :], strict=True)}
+        return out
+
+    def _durations(
+        self,
+        keys: Sequence[ColumnElement[Any]],
+        value: ColumnElement[Any],
+        source: FromClause,
+        where: Sequence[ColumnElement[bool]],
+        percentiles: Sequence[int],
+    ) -> dict[GroupKey, Raw]:
+        """n, sum and the order statistics around each percentile, per group."""
+        labeled = [k.label(f"k{i}") for i, k in enumerate(keys)]
+        src = (
+            select(*labeled, value.label("v")).select_from(source).where(*where, value.is_not(None))
+        )
+        nk = len(keys)
+        if self._pg:
+            return self._durations_window(src.subquery("vals"), nk, percentiles)
+        return self._durations_sorted(src, nk, percentiles)
+
+    def _durations_window(
+        self, vals: Any, nk: int, percentiles: Sequence[int]
+    ) -> dict[GroupKey, Raw]:
+        kc = [vals.c[f"k{i}"] for i in range(nk)]
+        w = select(
+            *kc,
+            vals.c.v,
+            (func.row_number().over(partition_by=kc, order_by=vals.c.v) - 1).label("r"),
+            func.count().over(partition_by=kc).label("n"),
+        ).subquery("ranked")
+        wk = [w.c[f"k{i}"] for i in range(nk)]
+        cols: list[Any] = [*wk, func.max(w.c.n).label("n"), func.sum(w.c.v).label("sum")]
+        for p in percentiles:
+            rank = _div((w.c.n - 1) * _int(p), 100)
+            cols.append(func.max(case((w.c.r == rank, w.c.v))).label(f"lo_{p}"))
+            cols.append(func.max(case((w.c.r == rank + 1, w.c.v))).label(f"hi_{p}"))
+        stmt = select(*cols).group_by(*wk)
+        return self._collect(stmt, nk, percentiles)
+
+    def _durations_sorted(
+        self, src: Select[Any], nk: int, percentiles: Sequence[int]
+    ) -> dict[GroupKey, Raw]:
+        # Rows inserted by INSERT ... SELECT ... ORDER BY get row ids 1, 2, 3, ... in that
+        # order, so within a group the k-th smallest value has row id (first row id + k).
+        types = [_key_type(c) for c in src.selected_columns][:nk]
+        table = self._temp(
+            "sorted", [*((f"k{i}", t) for i, t in enumerate(types)), ("v", BigInteger)]
+        )
+        try:
+            ordered = src.order_by(
+                *[literal_column(f"k{i}") for i in range(nk)], literal_column("v")
+            )
+            self._uow.execute(
+                insert(table).from_select([*(f"k{i}" for i in range(nk)), "v"], ordered)
+            )
+            kc = [table.c[f"k{i}"] for i in range(nk)]
+            rowid = literal_column(f"{table.name}.rowid", BigInteger)
+            g = (
+                select(
+                    *kc,
+                    func.min(rowid).label("r0"),
+                    func.count().label("n"),
+                    func.sum(table.c.v).label("sum"),
+                )
+                .group_by(*kc)
+                .subquery("g")
+            )
+            cols: list[Any] = [*(g.c[f"k{i}"] for i in range(nk)), g.c.n, g.c.sum]
+            joined: Any = g
+            for p in percentiles:
+                rank = _div((g.c.n - 1) * _int(p), 100)
+                lo, hi = table.alias(f"lo{p}"), table.alias(f"hi{p}")
+                lo_id = literal_column(f"lo{p}.rowid", BigInteger)
+                hi_id = literal_column(f"hi{p}.rowid", BigInteger)
+                joined = joined.outerjoin(lo, lo_id == g.c.r0 + rank).outerjoin(
+                    hi, and_(hi_id == g.c.r0 + rank + 1, rank + 1 < g.c.n)
+                )
+                cols += [lo.c.v.label(f"lo_{p}"), hi.c.v.label(f"hi_{p}")]
+            return self._collect(select(*cols).select_from(joined), nk, percentiles)
+        finally:
+            self._drop(table)
+
+    def _collect(
+        self, stmt: Select[Any], nk: int, percentiles: Sequence[int]
+    ) -> dict[GroupKey, Raw]:
+        names = ["n", "sum"] + [f"{s}_{p}" for p in percentiles for s in ("lo", "hi")]
+        out: dict[GroupKey, Raw] = {}
+        for row in self._uow.execute(stmt):
+            key = tuple(_norm(v) for v in row[:nk])
+            out[key] = {n: _num(v) for n, v in zip(names, row[nk:], strict=True)}
+        return out
+
+    # ------------------------------------------------------------------ metrics
+
+    def compute(
+        self,
+        name: str,
+        query: KpiQuery,
+        context: KpiContext,
+        *,
+        sla_records: Sequence[SlaTimerRecord] | None = None,
+        sla_table: Any = None,
+    ) -> list[MetricRow]:
+        """The rows of metric ``name``, computed in SQL."""
+        check_query(name, query)
+        metric(name)
+        q = query.evolve(grain="period") if name in SNAPSHOT else query
+        fr = q.frame
+        method = getattr(self, f"_m_{name}")
+        groups, extra = method(q, fr, context, sla_table)
+        return assemble(
+            name,
+            groups,
+            by=q.by,
+            grain=q.grain,
+            period=q.period,
+            percentiles=q.percentiles,
+            extra_keys=extra,
+        )
+
+    def _m_volume(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("created", q)
+        agent = b.c.assignee
+        return self._grouped(
+            self._keys(b, q, fr, agent), {"n": func.count()}, b, self._agent_filter(q, agent)
+        ), ()
+
+    def _m_first_response(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("created", q)
+        agent = b.c.first_responder
+        value = b.c.first_response_ms - b.c.created_ms
+        return self._durations(
+            self._keys(b, q, fr, agent), value, b, self._agent_filter(q, agent), q.percentiles
+        ), ()
+
+    def _m_next_response(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("replies", q)
+        agent = b.c.agent
+        where = [b.c.first == 0, *self._agent_filter(q, agent)]
+        return self._durations(self._keys(b, q, fr, agent), b.c.wait, b, where, q.percentiles), ()
+
+    def _m_resolution(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("solved", q)
+        agent = b.c.assignee
+        value = b.c.solved_ms - b.c.created_ms
+        return self._durations(
+            self._keys(b, q, fr, agent), value, b, self._agent_filter(q, agent), q.percentiles
+        ), ()
+
+    def _rate(
+        self, b: Table, q: KpiQuery, fr: Frame, agent: Any, where: list[Any], hit: Any
+    ) -> dict[GroupKey, Raw]:
+        aggs = {"n": func.count(), "hits": func.sum(case((hit, 1), else_=0))}
+        return self._grouped(
+            self._keys(b, q, fr, agent), aggs, b, [*where, *self._agent_filter(q, agent)]
+        )
+
+    def _m_one_touch_rate(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("solved", q)
+        hit = and_(b.c.agent_replies == 1, b.c.reopen_count == 0)
+        return self._rate(b, q, fr, b.c.assignee, [b.c.agent_replies >= 1], hit), ()
+
+    def _m_reopen_rate(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("created", q)
+        where = [or_(b.c.solved_ms.is_not(None), b.c.reopen_count > 0)]
+        return self._rate(b, q, fr, b.c.assignee, where, b.c.reopen_count > 0), ()
+
+    def _m_bot_containment(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("created", q)
+        u = kpi_tickets.alias("u")
+        window = q.bot_return_window // timedelta(milliseconds=1)
+        came_back = exists().where(
+            u.c.customer_id == b.c.customer_id,
+            u.c.ticket_id != b.c.ticket_id,
+            u.c.spam == 0,
+            u.c.created_ms > b.c.created_ms,
+            u.c.created_ms <= b.c.solved_ms + _int(window),
+            u.c.category.is_not_distinct_from(b.c.category),
+        )
+        hit = and_(
+            b.c.handoff == 0,
+            b.c.agent_replies == 0,
+            b.c.solved_ms.is_not(None),
+            b.c.reopen_count == 0,
+            ~came_back,
+        )
+        where = [or_(b.c.bot_replies > 0, b.c.handoff == 1)]
+        return self._rate(b, q, fr, None, where, hit), ()
+
+    def _has_tag(self, col: Any, tag: str) -> ColumnElement[bool]:
+        needle = literal(TAG_SEPARATOR + tag + TAG_SEPARATOR)
+        if self._pg:
+            return func.strpos(col, needle) > 0
+        return func.instr(col, needle) > 0
+
+    def _order_table(self, ctx: KpiContext, q: KpiQuery) -> Table:
+        if ctx.orders is None:
+            raise InvalidInput("this metric needs the host's orders (the customer_orders hook)")
+        marker = id(ctx.orders)
+        if self._orders is not None and self._orders[0] == marker:
+            return self._orders[1]
+        table = self._temp(
+            "orders",
+            [
+                ("customer_id", String(64)),
+                ("ticket_id", String(64)),
+                ("created_ms", BigInteger),
+                ("units", BigInteger),
+                ("currency", String(16)),
+            ],
+        )
+        excluded = set(q.excluded_order_statuses)
+        self._fill(
+            table,
+            [
+                (o.customer_id, o.ticket_id, o.created_ms, o.units, o.currency)
+                for o in ctx.orders
+                if o.status not in excluded
+            ],
+        )
+        conn = self._uow.connection
+        Index(f"{table.name}_c", table.c.customer_id, table.c.created_ms).create(conn)
+        Index(f"{table.name}_t", table.c.ticket_id).create(conn)
+        self._orders = (marker, table)
+        return table
+
+    def _m_conversion_rate(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("created", q)
+        o = self._order_table(ctx, q)
+        window = q.conversion_window // timedelta(milliseconds=1)
+        hit = or_(
+            exists().where(o.c.ticket_id == b.c.ticket_id),
+            exists().where(
+                o.c.customer_id == b.c.customer_id,
+                o.c.created_ms >= b.c.created_ms,
+                o.c.created_ms < b.c.created_ms + _int(window),
+            ),
+        )
+        return self._rate(
+            b, q, fr, b.c.assignee, [self._has_tag(b.c.tags, q.pre_sale_tag)], hit
+        ), ()
+
+    def _served(self, q: KpiQuery, fr: Frame) -> Any:
+        """Served customers per group key (a temporary table, kept for repeat and CLV)."""
+        b = self._base("created", q)
+        key = ("served", b.name, q.grain, q.by, tuple(q.filters.get("agent", ()) or ()))
+        found = self._bases.get(key)
+        keys = self._keys(b, q, fr, b.c.assignee)
+        if found is None:
+            found = self._temp(
+                "served",
+                [
+                    *((f"k{i}", _key_type(k)) for i, k in enumerate(keys)),
+                    ("customer_id", String(64)),
+                ],
+            )
+            sel = (
+                select(*(k.label(f"k{i}") for i, k in enumerate(keys)), b.c.customer_id)
+                .where(*self._agent_filter(q, b.c.assignee))
+                .distinct()
+            )
+            names = [*(f"k{i}" for i in range(len(keys))), "customer_id"]
+            self._uow.execute(insert(found).from_select(names, sel))
+            Index(f"{found.name}_c", found.c.customer_id).create(self._uow.connection)
+            self._bases[key] = found
+        return found, len(keys)
+
+    def _m_repeat_rate(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        o = self._order_table(ctx, q)
+        served, nk = self._served(q, fr)
+        counts = (
+            select(o.c.customer_id, func.count().label("c"))
+            .group_by(o.c.customer_id)
+            .subquery("oc")
+        )
+        keys = [served.c[f"k{i}"] for i in range(nk)]
+        aggs = {"n": func.count(), "hits": func.sum(case((counts.c.c >= 2, 1), else_=0))}
+        source = served.outerjoin(counts, counts.c.customer_id == served.c.customer_id)
+        return self._grouped(keys, aggs, source, []), ()
+
+    def _m_clv(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        o = self._order_table(ctx, q)
+        served, nk = self._served(q, fr)
+        totals = (
+            select(o.c.customer_id, o.c.currency, func.sum(o.c.units).label("total"))
+            .group_by(o.c.customer_id, o.c.currency)
+            .subquery("totals")
+        )
+        keys = [served.c[f"k{i}"] for i in range(nk)] + [totals.c.currency]
+        source = served.join(totals, totals.c.customer_id == served.c.customer_id)
+        return self._durations(keys, totals.c.total, source, [], q.percentiles), ("currency",)
+
+    def _m_csat(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("ratings", q)
+        aggs: dict[str, Any] = {"n": func.count(), "sum": func.sum(b.c.score)}
+        for k in range(1, 6):
+            aggs[f"s{k}"] = func.sum(case((b.c.score == k, 1), else_=0))
+        where = [b.c.score.is_not(None), *self._agent_filter(q, b.c.agent)]
+        return self._grouped(self._keys(b, q, fr, b.c.agent), aggs, b, where), ()
+
+    def _m_nps(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        b = self._base("ratings", q)
+        aggs = {
+            "n": func.count(),
+            "promoters": func.sum(case((b.c.nps >= 9, 1), else_=0)),
+            "detractors": func.sum(case((b.c.nps <= 6, 1), else_=0)),
+        }
+        where = [b.c.nps.is_not(None), *self._agent_filter(q, b.c.agent)]
+        return self._grouped(self._keys(b, q, fr, b.c.agent), aggs, b, where), ()
+
+    def _snapshot(self, q: KpiQuery, ctx: KpiContext) -> Any:
+        """Counted open tickets now, with the non-time filters (a subquery)."""
+        k = kpi_tickets.c
+        sq = (
+            select(
+                k.ticket_id,
+                k.created_ms,
+                k.channel,
+                k.group_id.label("grp"),
+                k.assignee_id.label("assignee"),
+                k.category,
+                k.priority,
+                customers.c.tier,
+                _int(0).label("d"),
+            )
+            .select_from(kpi_tickets.outerjoin(customers, customers.c.id == k.customer_id))
+            .where(k.spam == 0, k.merged == 0, k.status.in_(list(ctx.open_statuses) or [""]))
+            .subquery("open_now")
+        )
+        cols = {
+            "channel": sq.c.channel,
+            "group": sq.c.grp,
+            "category": sq.c.category,
+            "priority": sq.c.priority,
+            "tier": sq.c.tier,
+        }
+        conds = [_in(cols[d], v) for d, v in q.filters.items() if d in cols]
+        return sq, conds
+
+    def _m_backlog(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        sq, conds = self._snapshot(q, ctx)
+        agent = sq.c.assignee
+        keys = self._keys(sq, q, fr, agent)
+        value = _int(ctx.now_ms) - sq.c.created_ms
+        return self._durations(
+            keys, value, sq, [*conds, *self._agent_filter(q, agent)], q.percentiles
+        ), ()
+
+    def _m_utilisation(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        sq, conds = self._snapshot(q, ctx)
+        per_agent: list[Any] = list(
+            self._uow.execute(
+                select(sq.c.assignee, func.count())
+                .where(*conds, sq.c.assignee.is_not(None))
+                .group_by(sq.c.assignee)
+            )
+        )
+        counts: dict[str, int] = {row[0]: int(row[1]) for row in per_agent}
+        wanted = q.filters.get("agent")
+        out: dict[GroupKey, Raw] = {}
+        found: list[Any] = list(self._uow.execute(select(agents.c.id, agents.c.max_concurrent)))
+        for agent_id, capacity in found:
+            if wanted is not None and agent_id not in wanted:
+                continue
+            key: GroupKey = (0, agent_id) if q.by else (0,)
+            raw = out.setdefault(key, {"open": 0, "capacity": 0})
+            raw["open"] += counts.get(agent_id, 0)
+            raw["capacity"] += int(capacity)
+        return out, ()
+
+    def _m_agent_activity(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
+        s = self._base("solved", q)
+        handled = self._grouped(
+            self._keys(s, q, fr, s.c.assignee),
+            {"handled": func.count()},
+            s,
+            self._agent_filter(q, s.c.assignee),
+        )
+        r = self._base("replies", q)
+        slot = r.c.d * _int(24) + r.c.h
+        responses = self._grouped(
+            self._keys(r, q, fr, r.c.agent),
+            {
+                "responses": func.count(),
+                "touched": func.count(r.c.ticket_id.distinct()),
+                "active_hours": func.count(slot.distinct()),
+            },
+            r,
+            self._agent_filter(q, r.c.agent),
+        )
+        out: dict[GroupKey, Raw] = {}
+        for key in set(handled) | set(responses):
+            out[key] = {
+                "handled": handled.get(key, {}).get("handled", 0),
+                **responses.get(key, {"responses": 0, "touched": 0, "active_hours": 0}),
+            }
+        return out, ()
+
+    def _m_sla_achievement(self, q: KpiQuery, fr: Frame, ctx: KpiContext, table: Any) -> Groups:
+        if table is None:
+            return {}, ("sla_metric",)
+        d = self._uow.dialect
+        c = table.c
+        met, breached, due = (
+            epoch_ms(c.met_at, d),
+            epoch_ms(c.breached_at, d),
+            epoch_ms(c.due_at, d),
+        )
+        achieved = and_(met.is_not(None), met <= due, or_(breached.is_(None), met < breached))
+        ended = case((achieved, met), (breached.is_not(None), breached), (met.is_not(None), due))
+        k = kpi_tickets.c
+        inner = (
+            select(
+                ended.label("t"),
+                case((achieved, 1), else_=0).label("ok"),
+                c.metric.label("sla_metric"),
+                k.channel,
+                k.group_id.label("grp"),
+                k.assignee_id.label("assignee"),
+                k.category,
+                k.priority,
+                customers.c.tier,
+            )
+            .select_from(
+                table.join(kpi_tickets, k.ticket_id == c.ticket_id).outerjoin(
+                    customers, customers.c.id == k.customer_id
+                )
+            )
+            .where(k.spam == 0, k.merged == 0)
+            .subquery("timers")
+        )
+        local = self._local(inner.c.t, fr)
+        day = _div(local, DAY_MS)
+        derived = (
+            select(
+                inner,
+                day.label("d"),
+                (_div(local, HOUR_MS) % _int(24)).label("h"),
+                ((day + _int(3)) % _int(7)).label("wd"),
+            )
+            .where(inner.c.t >= fr.start_ms, inner.c.t < fr.end_ms)
+            .subquery("dated")
+        )
+        cols = {
+            "channel": derived.c.channel,
+            "group": derived.c.grp,
+            "category": derived.c.category,
+            "priority": derived.c.priority,
+            "tier": derived.c.tier,
+            "hour": derived.c.h,
+            "weekday": derived.c.wd,
+        }
+        conds = [_in(cols[dim], v) for dim, v in q.filters.items() if dim != "agent"]
+        keys = [*self._keys(derived, q, fr, derived.c.assignee), derived.c.sla_metric]
+        aggs = {"n": func.count(), "hits": func.sum(derived.c.ok)}
+        return self._grouped(
+            keys, aggs, derived, [*conds, *self._agent_filter(q, derived.c.assignee)]
+        ), ("sla_metric",)
+
+    # ------------------------------------------------------------------ bulk history
+
+    def load_rows(self, table_name: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Insert encoded rows into a table (a history generator's fast path; no checks).
+
+        Each row holds the table's columns in order, encoded as SQLite stores them:
+        instants as UTC text (:func:`us_text`), JSON as text (:data:`JSON_TEXT`), booleans
+        as 0 or 1. SQLite gets one ``executemany``, PostgreSQL one ``COPY``.
+        """
+        if not rows:
+            return
+        from helpdesk_kit.storage.sql.tables import UTCDateTime, metadata
+
+        table = metadata.tables[table_name]
+        names = [c.name for c in table.c]
+        if self._uow.dialect == "postgresql":
+            times = {i for i, c in enumerate(table.c) if isinstance(c.type, UTCDateTime)}
+            driver = self._uow.connection.connection.driver_connection
+            assert driver is not None
+            sql = f"COPY {table_name} ({', '.join(names)}) FROM STDIN"
+            with driver.cursor() as cur, cur.copy(sql) as copy:
+                lines = []
+                for row in rows:
+                    cells = []
+                    for i, v in enumerate(row):
+                        if v is None:
+                            cells.append("\\N")
+                        elif i in times:
+                            cells.append(v + "+00")
+                        elif isinstance(v, str):
+                            cells.append(v.translate(_COPY_ESCAPES))
+                        else:
+                            cells.append(str(v))
+                    lines.append("\t".join(cells))
+                    if len(lines) >= 2000:
+                        copy.write("\n".join(lines) + "\n")
+                        lines = []
+                if lines:
+                    copy.write("\n".join(lines) + "\n")
+        else:
+            # a bulk load touches many index pages: let SQLite keep them in memory
+            self._uow.run("PRAGMA cache_size = -262144")
+            marks = ", ".join("?" * len(names))
+            self._uow.run_many(
+                f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({marks})",
+                [tuple(r) for r in rows],
+                what=table_name,
+            )
+        self._uow.storage.note_bulk_rows(len(rows))
+
+    # ------------------------------------------------------------------ helpers for the desk
+
+    def served_customer_ids(self, query: KpiQuery, *, pre_sale_only: bool = False) -> list[str]:
+        """Customers with a counted ticket created in the period (filters applied)."""
+        b = self._base("created", query)
+        conds = self._agent_filter(query, b.c.assignee)
+        if pre_sale_only:
+            conds.append(self._has_tag(b.c.tags, query.pre_sale_tag))
+        stmt = select(b.c.customer_id).where(*conds).distinct().order_by(b.c.customer_id)
+        return list(self._uow.execute(stmt).scalars())
+
+    def customers(self, customer_ids: Sequence[str]) -> list[Customer]:
+        """The customers with these ids, with their identities, in two joins.
+
+        Rows come from the database, so the objects are built without re-running the
+        model's validators (a report may need tens of thousands of them).
+        """
+        ids = list(dict.fromkeys(customer_ids))
+        if not ids:
+            return []
+        wanted = self._temp("ids", [("id", String(64))])
+        try:
+            self._fill(wanted, [(i,) for i in ids])
+            c, ci = customers.c, customer_identities.c
+            idents: dict[str, list[Identity]] = {}
+            q_ident = (
+                select(ci.customer_id, ci.kind, ci.value)
+                .select_from(wanted.join(customer_identities, ci.customer_id == wanted.c.id))
+                .order_by(ci.customer_id, ci.position)
+            )
+            ident_rows: list[Any] = list(self._uow.execute(q_ident))
+            for cid, kind, value in ident_rows:
+                idents.setdefault(cid, []).append(_identity(kind, value))
+            q = select(c.id, c.name, c.tier, c.locale, c.created_at).select_from(
+                wanted.join(customers, c.id == wanted.c.id)
+            )
+            people: list[Any] = list(self._uow.execute(q))
+            found = {
+                cid: _customer(cid, name, tier, locale, created, idents.get(cid, []))
+                for cid, name, tier, locale, created in people
+            }
+        finally:
+            self._drop(wanted)
+        return [found[i] for i in ids if i in found]
+
+    def _fill(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert plain rows into a temporary table (driver ``executemany`` / ``COPY``)."""
+        if not rows:
+            return
+        names = [c.name for c in table.c]
+        if self._pg:
+            driver = self._uow.connection.connection.driver_connection
+            assert driver is not None
+            with (
+                driver.cursor() as cur,
+                cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(names))
+            self._uow.run_many(
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", list(rows)
+            )
+
+    def hot_word_texts(self, query: KpiQuery, *, sample: int) -> list[HotWordText]:
+        """Customer messages of the sampled counted tickets created in the period."""
+        fr = query.frame
+        k, m = kpi_tickets.c, messages.c
+        tier = "tier" in query.filters
+        source: Any = kpi_tickets
+        if tier:
+            source = source.outerjoin(customers, customers.c.id == k.customer_id)
+        local = self._local(k.created_ms, fr)
+        day = _div(local, DAY_MS)
+        columns: dict[str, Any] = {
+            "channel": k.channel,
+            "group": k.group_id,
+            "agent": k.assignee_id,
+            "category": k.category,
+            "priority": k.priority,
+            "tier": customers.c.tier if tier else None,
+            "hour": _div(local, HOUR_MS) % _int(24),
+            "weekday": (day + _int(3)) % _int(7),
+        }
+        conds = [
+            k.created_ms >= fr.start_ms,
+            k.created_ms < fr.end_ms,
+            k.spam == 0,
+            k.merged == 0,
+            *(_in(columns[dim], values) for dim, values in query.filters.items()),
+        ]
+        count = int(
+            self._uow.execute(select(func.count()).select_from(source).where(*conds)).scalar_one()
+        )
+        every = sample_every(count, sample)
+        if every > 1:
+            conds.append(k.number % _int(every) == 0)
+        stmt = (
+            select(m.ticket_id, k.number, m.text)
+            .select_from(source.join(messages, m.ticket_id == k.ticket_id))
+            .where(*conds, m.author_kind == "customer", m.public.is_(True), m.text != "")
+            .order_by(k.number, m.created_at, m.id)
+        )
+        found: list[Any] = list(self._uow.execute(stmt))
+        return [(tid, int(number), text) for tid, number, text in found]
+
+
+_JSON_NAMES = frozenset(
+    {"tags", "attributes", "skills", "languages", "participants", "custom_fields", "data"}
+)
+_FACT_COLUMNS = [c.name for c in kpi_tickets.c]
+_REPLY_COLUMNS = [c.name for c in kpi_replies.c]
+_RATING_COLUMNS = [c.name for c in kpi_ratings.c]
+_TYPES: dict[str, Any] = {
+    "t": BigInteger,
+    "number": BigInteger,
+    "created_ms": BigInteger,
+    "first_response_ms": BigInteger,
+    "solved_ms": BigInteger,
+    "reopen_count": Integer,
+    "agent_replies": Integer,
+    "bot_replies": Integer,
+    "handoff": Integer,
+    "wait": BigInteger,
+    "first": Integer,
+    "score": Integer,
+    "nps": Integer,
+    "tags": Text,
+}
+
+
+def _key_type(col: Any) -> Any:
+    """A column type for a group key in a temporary table (integers stay integers)."""
+    if isinstance(col.type, Integer):
+        return BigInteger
+    return String(255)
+
+
+def _identity(kind: str, value: str) -> Identity:
+    """An identity as stored (already normalized)."""
+    ident = object.__new__(Identity)
+    object.__setattr__(ident, "kind", kind)
+    object.__setattr__(ident, "value", value)
+    return ident
+
+
+def _customer(
+    cid: str, name: str, tier: str, locale: str | None, created: Any, idents: list[Identity]
+) -> Customer:
+    """A customer from stored values (tags and attributes are not loaded: KPIs need none)."""
+    customer = object.__new__(Customer)
+    for field, value in (
+        ("name", name),
+        ("identities", tuple(idents)),
+        ("tier", tier),
+        ("locale", locale),
+        ("tags", frozenset()),
+        ("attributes", {}),
+        ("created_at", created),
+        ("id", cid),
+        ("merged_into", None),
+    ):
+        object.__setattr__(customer, field, value)
+    return customer
+
+
+def _norm(value: Any) -> Any:
+    """Group keys as the reference has them: ints for numbers, text otherwise."""
+    if value is None or isinstance(value, str):
+        return value
+    return int(value)
+
+
+def _num(value: Any) -> Any:
+    """Aggregates as Python ints (PostgreSQL's SUM of a bigint is a Decimal)."""
+    return None if value is None else int(value)
+
+
+_DAY_TEXT: dict[int, str] = {}
+#: JSON text as the bulk loader takes it (compact, UTF-8)
+JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def us_text(us: int) -> str:
+    """SQLite's text for an instant in epoch microseconds (as the storage writes it)."""
+    secs, frac = divmod(us, 1_000_000)
+    day, rest = divmod(secs, 86_400)
+    head = _DAY_TEXT.get(day)
+    if head is None:
+        head = _DAY_TEXT[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d ")
+    hour, rest = divmod(rest, 3600)
+    minute, second = divmod(rest, 60)
+    return f"{head}{hour:02d}:{minute:02d}:{second:02d}.{frac:06d}"

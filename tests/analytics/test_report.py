@@ -1,0 +1,126 @@
+"""Reports: HTML with inline SVG charts (no scripts, no network), CSV and JSON; the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from helpdesk_kit.analytics.report import duration_text, render
+from helpdesk_kit.cli import main
+from helpdesk_kit.errors import InvalidInput
+from helpdesk_kit.storage.memory import MemoryStorage
+from helpdesk_kit.testing.simulate import simulate, simulate_bulk
+
+from .conftest import make_desk
+
+START = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def data():
+    desk = make_desk(MemoryStorage(), "Asia/Shanghai", START)
+    sim = simulate(desk, start=START, days=61, seed=5, tickets=700)
+    desk.plugin_manager.register(sim.shop)
+    desk.clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))
+    return desk.report_data("2026-11")
+
+
+def test_html_is_self_contained_with_charts(data):
+    html = render(data, "html")
+    assert html.startswith("<!DOCTYPE html>")
+    assert html.count("<svg") >= 8
+    assert "<script" not in html
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in html
+    for section in ("Trends", "Channels", "SLA achievement", "Satisfaction", "Hot words", "Agents"):
+        assert f"<h2>{section}</h2>" in html
+    assert "pending: SLA timers are not wired" in html
+
+
+def test_json_and_csv_carry_the_same_numbers(data):
+    doc = json.loads(render(data, "json"))
+    volume = doc["summary"]["volume"][0]["tickets"]
+    assert volume == data.one("volume")["tickets"] > 0
+    assert len(doc["daily"]["volume"]) == 30
+    assert doc["hot_words"]["top"]
+    assert doc["agents"]
+    rows = list(csv.DictReader(io.StringIO(render(data, "csv"))))
+    found = [r for r in rows if r["section"] == "summary" and r["metric"] == "volume"]
+    assert found == [
+        {
+            "section": "summary",
+            "metric": "volume",
+            "bucket": "2026-11",
+            "group": "",
+            "field": "tickets",
+            "value": str(volume),
+        }
+    ]
+    assert any(r["section"] == "agents" for r in rows)
+    with pytest.raises(InvalidInput):
+        render(data, "pdf")
+
+
+def test_hot_words_see_the_coupon_surge(data):
+    assert any("优惠" in t.term for t in data.hot_words.top[:10])
+
+
+def test_duration_text():
+    assert [duration_text(x) for x in (None, 28, 840, 6720, 7200, 200_000)] == [
+        "–",
+        "28 s",
+        "14 min",
+        "1 h 52 min",
+        "2 h",
+        "2.3 d",
+    ]
+
+
+def test_report_command(tmp_path, capsys):
+    from helpdesk_kit.storage.sql import SqlStorage
+
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    simulate_bulk(SqlStorage(url), start=START, days=61, seed=2, tickets=300)
+    out = tmp_path / "report.html"
+    assert (
+        main(
+            [
+                "report",
+                "--period",
+                "2026-11",
+                "--url",
+                url,
+                "--timezone",
+                "Asia/Shanghai",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert "<svg" in out.read_text(encoding="utf-8")
+    assert (
+        main(
+            [
+                "report",
+                "--period",
+                "2026-11",
+                "--url",
+                url,
+                "--format",
+                "json",
+                "--filter",
+                "channel=chat",
+            ]
+        )
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["unavailable"]["conversion_rate"].startswith("needs a plugin")
+    assert {r["channel"] for r in doc["by_channel"]["volume"]} == {"chat"}
+    assert main(["report", "--period", "2026-13", "--url", url]) == 1
+    assert main(["report", "--period", "2026-11", "--url", url, "--filter", "oops"]) == 1
