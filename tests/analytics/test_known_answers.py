@@ -365,11 +365,34 @@ def test_filters(story):
 
 
 @pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
-def test_sla_achievement_is_pending_until_wired(story):
+def test_sla_achievement_without_sla_has_no_rows(story):
     desk, _t, _ann, _bob = story
     assert desk.kpi("sla_achievement", "2026-11") == []
-    data = desk.report_data("2026-11")
-    assert "pending" in data.unavailable["sla_achievement"]
+    assert "sla_achievement" not in desk.report_data("2026-11").unavailable
+
+
+@pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
+def test_sla_achievement_reads_the_desks_own_timers(helpdesk_storage):
+    """One chat met its 30 s first reply, one missed it; the e-mail met its 2 h target."""
+    from helpdesk_kit.sla import guide_policies
+
+    desk = make_desk(helpdesk_storage, SH, local(2026, 11, 2, 9), plugins=[])
+    desk.configure_sla(guide_policies())
+    ann = desk.add_agent("Ann")
+    customer = desk.add_customer("C", email="c@example.cn")
+    fast = desk.open_ticket(customer, "chat 1", "hi", channel="chat")
+    slow = desk.open_ticket(customer, "chat 2", "hi", channel="chat")
+    mail = desk.open_ticket(customer, "mail", "hi", channel="email")
+    desk.clock.advance(seconds=20)
+    desk.reply(fast, "hello", author=ann)
+    desk.clock.advance(seconds=40)
+    desk.sweep()
+    desk.reply(slow, "sorry for the wait", author=ann)
+    desk.clock.advance(minutes=30)
+    desk.reply(mail, "answer", author=ann)
+    got = {r["sla_metric"]: r.values for r in desk.kpi("sla_achievement", "2026-11")}
+    assert got["first_response"] == {"count": 3, "hits": 2, "rate": 2 / 3}
+    assert "sla_achievement" not in desk.report_data("2026-11").unavailable
 
 
 def _timer_table():

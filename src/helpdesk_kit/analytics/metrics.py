@@ -41,7 +41,6 @@ class MetricDef:
     agent: str
     dimensions: tuple[str, ...] = DIMENSIONS
     lower_is_better: bool = False
-    pending: str | None = None
 
 
 _M = [
@@ -123,7 +122,6 @@ _M = [
         "rate",
         "met or breached",
         "assignee",
-        pending="needs the SLA timers (sla_timers table); see docs/kpis.md",
     ),
 ]
 

@@ -558,7 +558,7 @@ def _agents(data: ReportData) -> str:
                 _num(c.csat_mean),
                 c.ratings,
                 _pct(c.reopen_rate),
-                _pct(c.sla_achievement) if c.sla_achievement is not None else "pending",
+                _pct(c.sla_achievement) if c.sla_achievement is not None else "—",
                 guard,
             ]
         )

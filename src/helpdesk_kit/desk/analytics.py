@@ -24,14 +24,14 @@ from helpdesk_kit.analytics.appraisal import (
 )
 from helpdesk_kit.analytics.hotwords import HotWords, hot_words
 from helpdesk_kit.analytics.metrics import METRICS, metric
-from helpdesk_kit.analytics.periods import Period, parse_period
+from helpdesk_kit.analytics.periods import Period, ms_of, parse_period
 from helpdesk_kit.analytics.query import KpiContext, KpiQuery, Order, orders_from_hook
 from helpdesk_kit.analytics.report import ReportData
 from helpdesk_kit.analytics.rows import MetricRow
-from helpdesk_kit.analytics.sla import SlaTimers
+from helpdesk_kit.analytics.sla import SlaTimerRecord, SlaTimers
 from helpdesk_kit.desk.work import Work
 from helpdesk_kit.errors import InvalidInput
-from helpdesk_kit.storage.base import UnitOfWork
+from helpdesk_kit.storage.base import TicketFilter, UnitOfWork
 from helpdesk_kit.tickets.model import Customer, StateCategory, TicketEvent
 
 if TYPE_CHECKING:
@@ -53,6 +53,34 @@ def _track(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
     work.uow.analytics.mark_dirty({e.ticket_id for e in events})
 
 
+def _desk_sla_records(uow: UnitOfWork) -> list[SlaTimerRecord]:
+    """Every SLA timer of an in-memory desk, as analytics reads them."""
+    ids: list[str] = []
+    after: str | None = None
+    while True:
+        page = uow.tickets.list(TicketFilter(include_merged=True), limit=1000, after=after)
+        ids.extend(t.id for t in page.items)
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    out: list[SlaTimerRecord] = []
+    for timers in uow.sla.list_for_tickets(ids).values():
+        for timer in timers:
+            if timer.due_at is None:
+                continue  # no target: nothing was due
+            out.append(
+                SlaTimerRecord(
+                    ticket_id=timer.ticket_id,
+                    metric=timer.metric,
+                    due_ms=ms_of(timer.due_at),
+                    met_ms=None if timer.met_at is None else ms_of(timer.met_at),
+                    breached_ms=None if timer.breached_at is None else ms_of(timer.breached_at),
+                    status=str(timer.status),
+                )
+            )
+    return out
+
+
 class KpiCommands:
     """KPI commands (mixed into ``Helpdesk``)."""
 
@@ -63,7 +91,7 @@ class KpiCommands:
         _as_desk(self).add_reactor(_REACTOR, _track)
 
     def configure_kpis(self, *, sla_timers: SlaTimers | None = None) -> None:
-        """Say where SLA achievement reads the SLA timers (see ``analytics.sla``)."""
+        """Say where SLA achievement reads the SLA timers (default: the desk's own)."""
         if sla_timers is not None and not isinstance(sla_timers, SlaTimers):
             raise InvalidInput("sla_timers must be a helpdesk_kit.analytics.sla.SlaTimers")
         self._kpi_sla = sla_timers
@@ -152,6 +180,14 @@ class KpiCommands:
         if name == "sla_achievement" and sla is not None:
             table = sla.table
             records = list(sla.records(uow)) if sla.records is not None else None
+        elif name == "sla_achievement":
+            # the desk's own SLA timers: the sla_timers table on SQL, the repository in memory
+            if _as_desk(self).storage.name == "memory":
+                records = _desk_sla_records(uow)
+            else:
+                from helpdesk_kit.storage.sql.tables_sla import sla_timers
+
+                table = sla_timers
         return uow.analytics.compute(name, query, ctx, sla_records=records, sla_table=table)
 
     def kpi(
@@ -271,10 +307,6 @@ class KpiCommands:
         base = desk.kpi_query(period, filters=filters, **options)
         names = list(METRICS)
         unavailable: dict[str, str] = {}
-        if desk._kpi_sla is None:
-            unavailable["sla_achievement"] = (
-                "pending: SLA timers are not wired (desk.configure_kpis(sla_timers=...))"
-            )
         with desk.storage.unit_of_work() as uow:
             uow.analytics.refresh()
             uow.commit()
