@@ -139,6 +139,23 @@ def _mailbox(addr: Address, role: str) -> headerregistry.Address:
         raise InvalidInput(f"{role} address {email!r} is not a valid mail address: {exc}") from exc
 
 
+def _set_addresses(msg: EmailMessage, header: str, addrs: Sequence[Address], role: str) -> None:
+    mailboxes = [_mailbox(a, role) for a in addrs]
+    if all(m.display_name.isascii() for m in mailboxes):
+        msg[header] = tuple(mailboxes)
+        return
+    # policy.default's folder drops a space that falls between two encoded words
+    # ("李 : )" comes back as "李: )"); the compat32 encoder keeps spaces inside the
+    # words, so store each non-ASCII display name encoded that way.
+    parts = [str(m) if m.display_name.isascii() else _encoded(m, header) for m in mailboxes]
+    msg.set_raw(header, ",\n ".join(parts))
+
+
+def _encoded(mailbox: headerregistry.Address, header: str) -> str:
+    name = Header(mailbox.display_name, "utf-8", header_name=header).encode(linesep="\n")
+    return f"{name} <{mailbox.addr_spec}>"
+
+
 def _text_cte(text: str) -> str:
     lines = text.splitlines()
     longest = max((len(line) for line in lines), default=0)
@@ -215,12 +232,12 @@ def _build(
     if not isinstance(text, str):
         raise InvalidInput(f"text must be a str, got {type(text).__name__}")
     msg = EmailMessage(policy=default_policy)
-    msg["From"] = _mailbox(from_addr, "From")
-    msg["To"] = tuple(_mailbox(a, "To") for a in to)
+    _set_addresses(msg, "From", [from_addr], "From")
+    _set_addresses(msg, "To", to, "To")
     if cc:
-        msg["Cc"] = tuple(_mailbox(a, "Cc") for a in cc)
+        _set_addresses(msg, "Cc", cc, "Cc")
     if reply_to:
-        msg["Reply-To"] = tuple(_mailbox(a, "Reply-To") for a in reply_to)
+        _set_addresses(msg, "Reply-To", reply_to, "Reply-To")
     subject_line = _clean_line(subject)
     if subject_line.isascii():
         msg["Subject"] = subject_line
