@@ -56,7 +56,8 @@ DEFAULT_SENTIMENT_WORDS: tuple[str, ...] = (
     "worst",
 )
 
-_WORD_CHAR = r"[^\W_]"
+#: a Latin word starts where no Latin letter or digit comes before it (CJK text may)
+_LATIN = "[0-9a-z\u00c0-\u024f]"
 
 
 def _has_cjk(word: str) -> bool:
@@ -75,10 +76,10 @@ class KeywordMatcher:
         parts = []
         for form in sorted(self._forms, key=len, reverse=True):
             escaped = re.escape(form)
-            if _has_cjk(form) or not re.match(_WORD_CHAR, form):
+            if _has_cjk(form) or not re.match(_LATIN, form):
                 parts.append(f"({escaped})")
             else:
-                parts.append(f"(?<!{_WORD_CHAR})({escaped})")
+                parts.append(f"(?<!{_LATIN})({escaped})")
         self._pattern = re.compile("|".join(parts)) if parts else None
 
     def find(self, text: str) -> list[str]:
