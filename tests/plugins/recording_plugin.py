@@ -124,6 +124,17 @@ class RecordingPlugin:
         return self.authority_verdict
 
     @hookimpl
+    def register_escalation_actions(self, register):
+        self._seen("register_escalation_actions")
+        plugin = self
+
+        def record(desk, ticket, level, params):
+            plugin._seen("escalation_action", ticket=ticket, level=level.name)
+            return {"recorded": True}
+
+        register("record", record)
+
+    @hookimpl
     def register_authority_actions(self, register):
         self._seen("register_authority_actions")
         plugin = self

@@ -228,6 +228,12 @@ def test_recording_plugin_hooks_all_fire(recorder, helpdesk_clock):
     )
     ann = desk.add_agent("Ann")
     desk.configure_sla(guide_policies())  # SLA asks select_sla_policy for each ticket
+    desk.configure_escalation(
+        {
+            "name": "p",
+            "levels": [{"name": "kw", "when": {"keywords": ["refund"]}, "actions": ["record"]}],
+        }
+    )
     r = desk.receive(
         InboundMessage("outbox", Identity("email", "z@example.com"), text="refund please")
     )
@@ -239,6 +245,7 @@ def test_recording_plugin_hooks_all_fire(recorder, helpdesk_clock):
     desk.configure_authority({"currency": "CNY", "actions": {"refund": {"limit": "200"}}})
     desk.request_action(r.ticket, "refund", amount="10 CNY", actor=ann)
     assert desk.kpi("repeat_rate", "2026-11")[0]["count"] == 1  # asks customer_orders
+    assert recorder.called("escalation_action")  # the plugin's escalation action ran
     fired = {name for name, _ in recorder.calls}
     implemented = {n for n in dir(RecordingPlugin) if not n.startswith("_")} - {
         "called",

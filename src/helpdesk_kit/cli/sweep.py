@@ -17,10 +17,12 @@ from typing import Any, TextIO
 
 from helpdesk_kit.errors import HelpdeskError, InvalidInput
 
-__all__ = ["SLA_ENV", "add_parser", "configure_sweeps", "run_sweeps"]
+__all__ = ["ESCALATION_ENV", "SLA_ENV", "add_parser", "configure_sweeps", "run_sweeps"]
 
 #: Where ``--sla`` is taken from when it is not given.
 SLA_ENV = "HELPDESK_KIT_SLA"
+#: Where ``--escalation`` is taken from when it is not given.
+ESCALATION_ENV = "HELPDESK_KIT_ESCALATION"
 
 log = logging.getLogger("helpdesk_kit")
 
@@ -48,19 +50,31 @@ def add_parser(subparsers: Any) -> None:
         help=f"SLA policies: a TOML/JSON file, or 'guide' for the guide's defaults "
         f"(default: ${SLA_ENV}; without either, no SLA timers are swept)",
     )
+    parser.add_argument(
+        "--escalation",
+        default=None,
+        metavar="FILE|guide",
+        help="escalation policies: a TOML/JSON file, or 'guide' for the guide's path "
+        f"(default: ${ESCALATION_ENV}; without either, no escalations are swept)",
+    )
     parser.set_defaults(handler=_run)
 
 
-def configure_sweeps(desk: Any, sla: str | None) -> None:
-    """Configure SLA on ``desk`` from ``--sla`` (a file path or ``"guide"``); None: leave it."""
-    if not sla:
-        return
+def configure_sweeps(desk: Any, sla: str | None, escalation: str | None = None) -> None:
+    """Configure SLA and escalation on ``desk`` from ``--sla``/``--escalation`` (a file path or
+    ``"guide"``); None: leave it."""
     if sla == "guide":
         from helpdesk_kit.sla import guide_policies
 
         desk.configure_sla(guide_policies())
-    else:
+    elif sla:
         desk.configure_sla(sla)
+    if escalation == "guide":
+        from helpdesk_kit.escalation import guide_policies as guide_escalation
+
+        desk.configure_escalation(guide_escalation())
+    elif escalation:
+        desk.configure_escalation(escalation)
 
 
 def _describe(result: Any) -> str:
@@ -73,6 +87,8 @@ def _describe(result: Any) -> str:
                 f"sla: {value.tickets} ticket(s), {value.warnings} warning(s), "
                 f"{value.breaches} breach(es)"
             )
+        elif name == "escalation":
+            parts.append(f"escalation: {value.tickets} ticket(s), {value.fired} level(s) fired")
         else:
             parts.append(f"{name}: {value}")
     return " · ".join(parts)
@@ -120,6 +136,10 @@ def _run(args: argparse.Namespace) -> int:
     if rounds is not None and rounds < 1:
         raise InvalidInput(f"--rounds must be at least 1, got {rounds}")
     with Helpdesk.from_url(args.url) as desk:
-        configure_sweeps(desk, args.sla or os.environ.get(SLA_ENV))
+        configure_sweeps(
+            desk,
+            args.sla or os.environ.get(SLA_ENV),
+            args.escalation or os.environ.get(ESCALATION_ENV),
+        )
         run_sweeps(desk, every=every, rounds=rounds)
     return 0

@@ -19,6 +19,7 @@ from helpdesk_kit.desk.authority import AuthorityCommands
 from helpdesk_kit.desk.bot import BotCommands
 from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.channels import ChannelCommands
+from helpdesk_kit.desk.escalation import EscalationCommands
 from helpdesk_kit.desk.feedback import SurveyCommands
 from helpdesk_kit.desk.kb import KnowledgeBase, KnowledgeBaseCommands
 from helpdesk_kit.desk.macros import MacroCommands
@@ -99,6 +100,7 @@ class Helpdesk(
     AuthorityCommands,
     KnowledgeBaseCommands,
     SlaCommands,
+    EscalationCommands,
     BotCommands,
     SurveyCommands,
     KpiCommands,

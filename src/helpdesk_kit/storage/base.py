@@ -27,6 +27,7 @@ from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.escalation import EscalationRepository
 from helpdesk_kit.storage.feedback import SurveyRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
@@ -478,6 +479,7 @@ class UnitOfWork(Protocol):
     bot: BotRepository
     surveys: SurveyRepository
     analytics: AnalyticsRepository
+    escalations: EscalationRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

@@ -37,6 +37,7 @@ from helpdesk_kit.storage.base import (
 from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.cursor import decode_cursor, encode_cursor, ticket_sort_key
+from helpdesk_kit.storage.escalation import EscalationRepository
 from helpdesk_kit.storage.feedback import SurveyRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
@@ -49,6 +50,7 @@ from helpdesk_kit.storage.memory_analytics import MemoryAnalytics
 from helpdesk_kit.storage.memory_authority import MemoryAuthority
 from helpdesk_kit.storage.memory_bot import MemoryBot
 from helpdesk_kit.storage.memory_channels import MemoryChannels
+from helpdesk_kit.storage.memory_escalation import MemoryEscalations
 from helpdesk_kit.storage.memory_feedback import MemorySurveys
 from helpdesk_kit.storage.memory_kb import (
     MemoryKbArticles,
@@ -588,6 +590,7 @@ class MemoryUnitOfWork:
         self.bot: BotRepository = MemoryBot(data, self._undo)
         self.surveys: SurveyRepository = MemorySurveys(data, self._undo)
         self.analytics: AnalyticsRepository = MemoryAnalytics(data, self._undo)
+        self.escalations: EscalationRepository = MemoryEscalations(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

@@ -68,3 +68,7 @@ __all__ = [
     "TICKET_CREATED",
     "TRANSITIONED",
 ]
+# Escalation (docs/escalation.md) and lifecycle changes.
+ESCALATION_FIRED = "escalation.fired"  # data: policy, level, why, actions, notifications
+LIFECYCLE_CHANGED = "ticket.lifecycle_changed"  # data: from_lifecycle, to_lifecycle, from, to
+__all__ += ["ESCALATION_FIRED", "LIFECYCLE_CHANGED"]

@@ -25,6 +25,7 @@ from helpdesk_kit.storage.base import (
 )
 from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
+from helpdesk_kit.storage.escalation import EscalationRepository
 from helpdesk_kit.storage.feedback import SurveyRepository
 from helpdesk_kit.storage.kb import (
     KbArticleRepository,
@@ -39,6 +40,7 @@ from helpdesk_kit.storage.sql.authority import SqlAuthority
 from helpdesk_kit.storage.sql.bot import SqlBot
 from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
+from helpdesk_kit.storage.sql.escalation import SqlEscalations
 from helpdesk_kit.storage.sql.feedback import SqlSurveys
 from helpdesk_kit.storage.sql.kb import (
     SqlKbArticles,
@@ -107,6 +109,7 @@ class SqlUnitOfWork:
         self.bot: BotRepository = SqlBot(self)
         self.surveys: SurveyRepository = SqlSurveys(self)
         self.analytics: AnalyticsRepository = SqlAnalytics(self)
+        self.escalations: EscalationRepository = SqlEscalations(self)
 
     # -- plumbing for the repositories
 

@@ -324,6 +324,7 @@ from helpdesk_kit.storage.sql import (  # noqa: E402, F401
     tables_analytics,
     tables_authority,
     tables_bot,
+    tables_escalation,
     tables_feedback,
     tables_kb,
     tables_macros,
