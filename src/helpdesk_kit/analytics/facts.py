@@ -9,7 +9,8 @@ These are the plain-Python definitions of the facts the SQL backend keeps in
   (``note.added``) and system messages (surveys) are none of these.
 - the **first responder** is the agent of the ticket's first agent reply.
 - a ticket is **spam** when a transition named ``mark_spam`` fired on it, **merged** when it
-  was merged into another ticket, **handed off** when a ``bot.handoff`` event exists.
+  was merged into another ticket, **handed off** when a ``bot.handoff`` event exists; its
+  bot conversation (if any) as :mod:`helpdesk_kit.tickets.containment` defines it.
 - a **response** is an agent reply that ends a wait: the first agent reply (waiting since the
   ticket was created) and every later agent reply that follows at least one customer message
   received after the previous agent reply (waiting since the earliest of those messages).
@@ -23,6 +24,7 @@ import attrs
 
 from helpdesk_kit.analytics.periods import ms_of
 from helpdesk_kit.tickets import events as ev
+from helpdesk_kit.tickets.containment import BotConversation, bot_conversation, intents_asked
 from helpdesk_kit.tickets.model import Ticket, TicketEvent
 
 __all__ = [
@@ -85,6 +87,10 @@ class TicketFacts:
     spam: bool
     merged: bool
     tags: frozenset[str] = frozenset()
+    #: the bot conversation's facts (None: not one), see :mod:`helpdesk_kit.tickets.containment`
+    bot: BotConversation | None = None
+    #: ``(epoch ms, intent)`` of the ``bot.intent`` events: the customer's contacts by topic
+    asked: tuple[tuple[int, str], ...] = ()
 
     @property
     def in_scope(self) -> bool:
@@ -135,6 +141,8 @@ def ticket_facts(ticket: Ticket, events: Sequence[TicketEvent]) -> TicketFacts:
         ),
         merged=ticket.merged_into is not None,
         tags=ticket.tags,
+        bot=bot_conversation(ticket.id, ticket.customer_id, ticket.category, events),
+        asked=tuple(intents_asked(events)),
     )
 
 

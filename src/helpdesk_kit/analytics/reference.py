@@ -23,6 +23,7 @@ from helpdesk_kit.analytics.rows import GroupKey, MetricRow, Raw, assemble, orde
 from helpdesk_kit.analytics.sla import SlaTimerRecord
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.feedback.model import Survey
+from helpdesk_kit.tickets.containment import Contacts, Outcome, classify, window_ms
 from helpdesk_kit.tickets.model import Agent, Ticket, TicketEvent
 
 __all__ = ["KpiData", "check_query", "compute", "kpi_data"]
@@ -303,29 +304,18 @@ def _activity(data: KpiData, q: KpiQuery, fr: Frame, ctx: KpiContext) -> Groups:
 
 
 def _bot_containment(data: KpiData, q: KpiQuery, fr: Frame, ctx: KpiContext) -> Groups:
-    window = q.bot_return_window // _MS
-    by_customer: dict[str, list[TicketFacts]] = defaultdict(list)
+    window = window_ms(q.bot_return_window)
+    contacts = Contacts()
     for f in data.tickets.values():
         if not f.spam:
-            by_customer[f.customer_id].append(f)
-
-    def contained(f: TicketFacts) -> bool:
-        if f.handoff or f.agent_replies or f.solved_ms is None or f.reopen_count:
-            return False
-        limit = f.solved_ms + window
-        return not any(
-            u.ticket_id != f.ticket_id
-            and f.created_ms < u.created_ms <= limit
-            and u.category == f.category
-            for u in by_customer[f.customer_id]
-        )
-
+            contacts.add_ticket(f.customer_id, f.category, f.created_ms, f.asked)
     recs = (
-        (f.created_ms, _dims(f, None, data.tiers), f)
-        for f in _scope(data)
-        if f.bot_replies > 0 or f.handoff
+        (f.created_ms, _dims(f, None, data.tiers), f.bot) for f in _scope(data) if f.bot is not None
     )
-    return _rates((key, contained(f)) for key, f in _keyed(recs, q, fr)), ()
+    return _rates(
+        (key, classify(conv, contacts, window) is Outcome.CONTAINED)
+        for key, conv in _keyed(recs, q, fr)
+    ), ()
 
 
 def _valid_orders(q: KpiQuery, ctx: KpiContext) -> list[Any]:

@@ -1,17 +1,15 @@
 """Bot metrics from the event log: containment, hand-off rate and reasons, intent accuracy.
 
-The written definitions are in docs/bot.md ("Metrics"); this module is their reference
-implementation over plain events (the in-memory storage uses it, and the SQL storage's
-set-based queries are tested against it). In short, for the bot conversations started in
-``[since, until)``:
+Containment is defined once, in docs/kpis.md ("bot_containment"), and classified by
+:mod:`helpdesk_kit.tickets.containment` — the same classification the ``bot_containment``
+KPI uses, so ``desk.bot_metrics`` and ``desk.kpi("bot_containment", ...)`` agree. This module
+adds the bot-only figures (docs/bot.md, "Metrics") and is their reference implementation over
+plain events (the in-memory storage uses it; the SQL storage's queries are tested against
+it). For the bot conversations created in ``[since, until)``:
 
-- a *bot conversation* is a ticket with a ``bot.started`` event;
+- each has one outcome: contained, handed off (reason: the first ``bot.handoff``'s, or
+  ``agent_replied``), abandoned, or came back;
 - its *intent* is the agent's latest relabel, else the first intent the bot recognised;
-- it is *handed off* when it has a ``bot.handoff`` event (reason: the first one's);
-- it is *contained* when it was not handed off, the bot resolved it (``bot.ended``) after
-  the customer's last message, and the customer did not come back on the same topic: no
-  ``bot.intent`` event of the same customer with the intent of one of its ``bot.ended``
-  events in ``(ended, ended + window]``, on any ticket;
 - it is *reviewed* when an agent relabelled it, and *correct* when the latest relabel
   equals the bot's first recognised intent (``out_of_scope`` when it recognised none).
 """
@@ -20,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import attrs
@@ -28,6 +26,15 @@ import attrs
 from helpdesk_kit.bot.intents import OUT_OF_SCOPE
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.tickets import events as ev
+from helpdesk_kit.tickets.containment import (
+    BotConversation,
+    Contacts,
+    Outcome,
+    bot_conversation,
+    classify,
+    intents_asked,
+    window_ms,
+)
 from helpdesk_kit.tickets.model import TicketEvent
 
 __all__ = [
@@ -40,12 +47,20 @@ __all__ = [
 #: How long a customer who comes back on the same topic undoes the bot's resolution.
 DEFAULT_WINDOW = timedelta(hours=72)
 
-_STARTED = ev.BOT_STARTED
+#: The hand-off reason of a conversation an agent replied in without a ``bot.handoff``.
+AGENT_REPLIED = "agent_replied"
+#: The transition that marks a ticket as spam (spam is no conversation and no contact).
+SPAM_TRANSITION = "mark_spam"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
 _INTENT = ev.BOT_INTENT
-_ENDED = ev.BOT_ENDED
 _HANDOFF = ev.HANDOFF
 _RELABELLED = ev.BOT_RELABELLED
-_RECEIVED = ev.MESSAGE_RECEIVED
+
+
+def ms_of(value: datetime) -> int:
+    """Unix epoch milliseconds of an aware datetime, floored (as the KPIs compare instants)."""
+    return (value - _EPOCH) // _MS
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -62,6 +77,8 @@ class IntentMetrics:
     handoffs: int = 0
     reviewed: int = 0
     correct: int = 0
+    abandoned: int = 0
+    came_back: int = 0
 
     @property
     def containment_rate(self) -> float | None:
@@ -105,6 +122,16 @@ class BotMetrics:
         return sum(i.handoffs for i in self.intents)
 
     @property
+    def abandoned(self) -> int:
+        """Conversations the bot never resolved after the customer's last message."""
+        return sum(i.abandoned for i in self.intents)
+
+    @property
+    def came_back(self) -> int:
+        """Resolved conversations whose customer came back on the topic within the window."""
+        return sum(i.came_back for i in self.intents)
+
+    @property
     def reviewed(self) -> int:
         """Conversations an agent relabelled."""
         return sum(i.reviewed for i in self.intents)
@@ -146,6 +173,8 @@ class BotMetrics:
                 "containment_rate": m.containment_rate,
                 "handoffs": m.handoffs,
                 "handoff_rate": m.handoff_rate,
+                "abandoned": m.abandoned,
+                "came_back": m.came_back,
                 "reviewed": m.reviewed,
                 "correct": m.correct,
                 "accuracy": m.accuracy,
@@ -172,10 +201,14 @@ def build_metrics(
     since: datetime | None,
     until: datetime | None,
     window: timedelta,
-    rows: Iterable[tuple[str | None, int, int, int, int, int]],
+    rows: Iterable[tuple[Any, ...]],
     reasons: Mapping[str, int],
 ) -> BotMetrics:
-    """Assemble a :class:`BotMetrics` from per-intent count rows (sorted, intent None last)."""
+    """Assemble a :class:`BotMetrics` from per-intent count rows (sorted, intent None last).
+
+    A row is ``(intent, conversations, contained, handoffs, reviewed, correct, abandoned,
+    came_back)``.
+    """
     intents = sorted(
         (IntentMetrics(*r) for r in rows if r[1]),
         key=lambda m: (m.intent is None, m.intent or ""),
@@ -196,66 +229,69 @@ def compute_bot_metrics(
     since: datetime | None = None,
     until: datetime | None = None,
     window: timedelta = DEFAULT_WINDOW,
+    category_of: Mapping[str, str | None] | None = None,
 ) -> BotMetrics:
-    """The metrics of bot conversations started in ``[since, until)`` from the event log.
+    """The metrics of bot conversations created in ``[since, until)`` from the event log.
 
     ``events`` are every ticket's events (any order; ``seq`` orders a ticket's own),
-    ``customer_of`` maps ticket ids to customer ids.
+    ``customer_of`` maps ticket ids to customer ids and ``category_of`` to their current
+    categories (topics of contacts; none known when omitted). Each conversation's outcome
+    is :func:`helpdesk_kit.tickets.containment.classify`'s.
     """
     check_window(window)
     by_ticket: dict[str, list[TicketEvent]] = {}
-    topics: dict[tuple[str, str], list[datetime]] = {}
     for e in events:
         by_ticket.setdefault(e.ticket_id, []).append(e)
-        if e.kind == _INTENT and isinstance(e.data.get("intent"), str):
-            customer = customer_of.get(e.ticket_id)
-            if customer is not None:
-                topics.setdefault((customer, e.data["intent"]), []).append(e.at)
-
-    counts: dict[str | None, list[int]] = {}
-    reasons: Counter[str] = Counter()
+    categories = category_of or {}
+    lo = None if since is None else ms_of(since)
+    hi = None if until is None else ms_of(until)
+    contacts = Contacts()
+    found: list[tuple[BotConversation, list[TicketEvent]]] = []
     for ticket_id, trail in by_ticket.items():
         trail.sort(key=lambda e: e.seq)
-        started = [e.at for e in trail if e.kind == _STARTED]
-        if not started:
+        customer = customer_of.get(ticket_id)
+        category = categories.get(ticket_id)
+        created = next((e.at for e in trail if e.kind == ev.TICKET_CREATED), trail[0].at)
+        created_ms = ms_of(created)
+        spam = any(
+            e.kind == ev.TRANSITIONED and e.data.get("transition") == SPAM_TRANSITION for e in trail
+        )
+        if spam:
             continue
-        start = min(started)
-        if (since is not None and start < since) or (until is not None and start >= until):
+        contacts.add_ticket(customer, category, created_ms, intents_asked(trail))
+        if any(e.kind == ev.MERGED_INTO for e in trail):
             continue
+        if (lo is not None and created_ms < lo) or (hi is not None and created_ms >= hi):
+            continue
+        conv = bot_conversation(ticket_id, customer, category, trail)
+        if conv is not None:
+            found.append((conv, trail))
+
+    limit = window_ms(window)
+    counts: dict[str | None, list[int]] = {}
+    reasons: Counter[str] = Counter()
+    for conv, trail in found:
+        outcome = classify(conv, contacts, limit)
         intents = [e for e in trail if e.kind == _INTENT]
         labels = [e for e in trail if e.kind == _RELABELLED]
         handoffs = [e for e in trail if e.kind == _HANDOFF]
-        ended = [e for e in trail if e.kind == _ENDED]
         predicted = _str(intents[0].data.get("intent")) if intents else None
         label = _str(labels[-1].data.get("intent")) if labels else None
         key = label if label is not None else predicted
-        customer_seqs = [
-            e.seq for e in trail if e.kind == _RECEIVED and e.actor.startswith("customer:")
-        ]
-        last_customer = max(customer_seqs, default=0)
-        closed = bool(ended) and max(e.seq for e in ended) > last_customer
-        customer = customer_of.get(ticket_id)
-        came_back = False
-        for e in ended:
-            topic = _str(e.data.get("intent"))
-            if topic is None or customer is None:
-                continue
-            if any(e.at < t <= e.at + window for t in topics.get((customer, topic), ())):
-                came_back = True
-                break
-        handed_off = bool(handoffs)
-        contained = not handed_off and closed and not came_back
         reviewed = label is not None
         correct = reviewed and label == (predicted if predicted is not None else OUT_OF_SCOPE)
-        row = counts.setdefault(key, [0, 0, 0, 0, 0])
+        row = counts.setdefault(key, [0] * 7)
         row[0] += 1
-        row[1] += contained
-        row[2] += handed_off
+        row[1] += outcome is Outcome.CONTAINED
+        row[2] += outcome is Outcome.HANDED_OFF
         row[3] += reviewed
         row[4] += correct
-        if handed_off:
-            reasons[_str(handoffs[0].data.get("reason")) or "unknown"] += 1
-    rows = [(key, v[0], v[1], v[2], v[3], v[4]) for key, v in counts.items()]
+        row[5] += outcome is Outcome.ABANDONED
+        row[6] += outcome is Outcome.CAME_BACK
+        if outcome is Outcome.HANDED_OFF:
+            why = (_str(handoffs[0].data.get("reason")) or "unknown") if handoffs else AGENT_REPLIED
+            reasons[why] += 1
+    rows = [(key, *v) for key, v in counts.items()]
     return build_metrics(since, until, window, rows, reasons)
 
 

@@ -1010,7 +1010,11 @@ class BotCommands:
         window: timedelta = DEFAULT_WINDOW,
     ) -> BotMetrics:
         """Containment, hand-off rate and reasons, and intent accuracy, in total and per
-        intent, of the bot conversations started in ``[since, until)`` (see docs/bot.md)."""
+        intent, of the bot conversations created in ``[since, until)``.
+
+        Containment is the ``bot_containment`` KPI's definition (docs/kpis.md): on the same
+        history ``containment_rate`` equals ``desk.kpi("bot_containment", ...)``'s rate.
+        """
         desk = _desk(self)
         check_window(window)
         start = None if since is None else to_utc(ensure_aware(since, "since"))
@@ -1018,4 +1022,6 @@ class BotCommands:
         if start is not None and end is not None and end <= start:
             raise InvalidInput("until must be after since")
         with desk.storage.unit_of_work() as uow:
+            uow.analytics.refresh()
+            uow.commit()
             return uow.bot.metrics(since=start, until=end, window=window)

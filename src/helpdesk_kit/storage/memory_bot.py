@@ -118,6 +118,12 @@ class MemoryBot:
         """The metrics, computed by the reference implementation over the event log."""
         check_window(window)
         customers = {tid: t.customer_id for tid, t in self._d.tickets.items()}
+        categories = {tid: t.category for tid, t in self._d.tickets.items()}
         return compute_bot_metrics(
-            self._d.event_log, customers, since=since, until=until, window=window
+            self._d.event_log,
+            customers,
+            since=since,
+            until=until,
+            window=window,
+            category_of=categories,
         )

@@ -80,12 +80,13 @@ from helpdesk_kit.storage.sql.tables_analytics import (
 )
 from helpdesk_kit.storage.sql.tables_feedback import surveys
 from helpdesk_kit.tickets import events as ev
+from helpdesk_kit.tickets.containment import Outcome, window_ms
 from helpdesk_kit.tickets.model import Customer, Identity
 
 if TYPE_CHECKING:
     from helpdesk_kit.storage.sql.storage import SqlUnitOfWork
 
-__all__ = ["SqlAnalytics", "epoch_ms"]
+__all__ = ["SqlAnalytics", "bot_outcome", "epoch_ms"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SPAM = "mark_spam"
@@ -112,6 +113,72 @@ def epoch_ms(col: Any, dialect: str) -> ColumnElement[Any]:
     # (the seconds from the text without its fraction: strftime rounds .9995 s up)
     seconds = cast(func.strftime("%s", func.substr(col, 1, 19)), BigInteger)
     return seconds * 1000 + cast(func.substr(col, 21, 3), BigInteger)
+
+
+def _is_bot(actor: ColumnElement[Any]) -> ColumnElement[bool]:
+    return or_(actor == "bot", actor.like("bot:%"))
+
+
+def _resolution(e: Any) -> ColumnElement[bool]:
+    """A resolution event (``bot.ended``, or a transition the bot made)."""
+    return or_(e.kind == ev.BOT_ENDED, and_(e.kind == ev.TRANSITIONED, _is_bot(e.actor)))
+
+
+def bot_outcome(k: Any, window: int, dialect: str) -> ColumnElement[Any]:
+    """The outcome of the bot conversations in rows ``k`` (a ``kpi_tickets``-like row source
+    with ``ticket_id``, ``customer_id``, ``category``, ``handoff``, ``agent_replies`` and
+    ``bot_resolved``), as :func:`helpdesk_kit.tickets.containment.classify` defines it.
+
+    "Came back" is an ``EXISTS`` over the conversation's resolution events (the
+    ``(ticket_id, seq)`` index) and the customer's contacts: their non-spam tickets created
+    with the topic as category (the ``(customer_id, created_ms)`` index of ``kpi_tickets``)
+    and ``bot.intent`` events with the topic as intent on them.
+    """
+    r = events.alias("res")
+    at = epoch_ms(r.c.at, dialect)
+    intent = r.c.data["intent"].as_string()
+    topic = case((r.c.kind == ev.BOT_ENDED, func.coalesce(intent, k.category)), else_=k.category)
+    u, i = kpi_tickets.alias("cu"), events.alias("ci")
+    by_category = (
+        exists()
+        .where(
+            u.c.customer_id == k.customer_id,
+            u.c.spam == 0,
+            u.c.category == topic,
+            u.c.created_ms > at,
+            u.c.created_ms <= at + _int(window),
+        )
+        .correlate_except(u)
+    )
+    i_at = epoch_ms(i.c.at, dialect)
+    by_intent = exists(
+        select(literal(1))
+        .select_from(u.join(i, i.c.ticket_id == u.c.ticket_id))
+        .where(
+            u.c.customer_id == k.customer_id,
+            u.c.spam == 0,
+            i.c.kind == ev.BOT_INTENT,
+            i.c.data["intent"].as_string() == topic,
+            i_at > at,
+            i_at <= at + _int(window),
+        )
+    ).correlate_except(u, i)
+    came_back = (
+        exists()
+        .where(
+            r.c.ticket_id == k.ticket_id,
+            _resolution(r.c),
+            topic.is_not(None),
+            or_(by_category, by_intent),
+        )
+        .correlate_except(r)
+    )
+    return case(
+        (or_(k.handoff == 1, k.agent_replies > 0), literal(Outcome.HANDED_OFF.value)),
+        (k.bot_resolved == 0, literal(Outcome.ABANDONED.value)),
+        (came_back, literal(Outcome.CAME_BACK.value)),
+        else_=literal(Outcome.CONTAINED.value),
+    )
 
 
 def _in(col: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
@@ -260,6 +327,7 @@ class SqlAnalytics:
         def count(cond: ColumnElement[bool]) -> Any:
             return func.sum(case((cond, 1), else_=0))
 
+        conversation = or_(e.kind.in_([ev.BOT_STARTED, ev.HANDOFF]), bot)
         agg = select(
             e.ticket_id,
             count(agent).label("agent_replies"),
@@ -268,6 +336,9 @@ class SqlAnalytics:
             func.max(case((e.kind == ev.HANDOFF, 1), else_=0)).label("handoff"),
             func.max(case((spam, 1), else_=0)).label("spam"),
             func.min(case((agent, e.seq))).label("first_seq"),
+            func.max(case((conversation, 1), else_=0)).label("bot"),
+            func.max(case((_resolution(e), e.seq))).label("resolution_seq"),
+            func.max(case((cust, e.seq))).label("customer_seq"),
         ).group_by(e.ticket_id)
         if batch is not None:
             agg = agg.where(e.ticket_id.in_(select(batch.c.ticket_id)))
@@ -298,6 +369,11 @@ class SqlAnalytics:
             case((t.merged_into.is_(None), 0), else_=1),
             self._tags_text(),
             t.version,
+            func.coalesce(a.c.bot, 0),
+            case(
+                (a.c.resolution_seq > func.coalesce(a.c.customer_seq, 0), 1),
+                else_=0,
+            ),
         ).select_from(
             tickets.outerjoin(a, a.c.ticket_id == t.id).outerjoin(
                 fr, and_(fr.c.ticket_id == t.id, fr.c.seq == a.c.first_seq)
@@ -498,6 +574,8 @@ class SqlAnalytics:
                     k.bot_replies,
                     k.handoff,
                     k.tags,
+                    k.bot,
+                    k.bot_resolved,
                 )
                 .select_from(joined)
                 .where(t >= lo, t < hi, scope)
@@ -758,25 +836,9 @@ class SqlAnalytics:
 
     def _m_bot_containment(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
         b = self._base("created", q)
-        u = kpi_tickets.alias("u")
-        window = q.bot_return_window // timedelta(milliseconds=1)
-        came_back = exists().where(
-            u.c.customer_id == b.c.customer_id,
-            u.c.ticket_id != b.c.ticket_id,
-            u.c.spam == 0,
-            u.c.created_ms > b.c.created_ms,
-            u.c.created_ms <= b.c.solved_ms + _int(window),
-            u.c.category.is_not_distinct_from(b.c.category),
-        )
-        hit = and_(
-            b.c.handoff == 0,
-            b.c.agent_replies == 0,
-            b.c.solved_ms.is_not(None),
-            b.c.reopen_count == 0,
-            ~came_back,
-        )
-        where = [or_(b.c.bot_replies > 0, b.c.handoff == 1)]
-        return self._rate(b, q, fr, None, where, hit), ()
+        outcome = bot_outcome(b.c, window_ms(q.bot_return_window), self._uow.dialect)
+        hit = outcome == literal(Outcome.CONTAINED.value)
+        return self._rate(b, q, fr, None, [b.c.bot == 1], hit), ()
 
     def _has_tag(self, col: Any, tag: str) -> ColumnElement[bool]:
         needle = literal(TAG_SEPARATOR + tag + TAG_SEPARATOR)
@@ -1222,6 +1284,8 @@ _TYPES: dict[str, Any] = {
     "agent_replies": Integer,
     "bot_replies": Integer,
     "handoff": Integer,
+    "bot": Integer,
+    "bot_resolved": Integer,
     "wait": BigInteger,
     "first": Integer,
     "score": Integer,

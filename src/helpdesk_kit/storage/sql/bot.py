@@ -1,9 +1,9 @@
 """The SQL implementation of :class:`~helpdesk_kit.storage.bot.BotRepository`.
 
-``metrics`` is one set-based query over the event log (plus a small one for hand-off
-reasons): the first/last events of each kind per ticket are found with grouped
-``MIN``/``MAX(seq)`` subqueries, "came back on the same topic" is an ``EXISTS`` over the
-customer's ``bot.intent`` events, and the counts are aggregated per intent in the database.
+``metrics`` is one set-based query over the KPI facts (``kpi_tickets``: which tickets are
+bot conversations, and their outcome by the one containment definition shared with the
+``bot_containment`` KPI) and the event log (each conversation's intent, relabel and
+hand-off reason); the counts are aggregated per intent and outcome in the database.
 """
 
 from __future__ import annotations
@@ -14,32 +14,30 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from sqlalchemy import (
-    Integer,
     and_,
     case,
-    cast,
-    exists,
     func,
     literal,
-    literal_column,
     or_,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.elements import ColumnElement
 
 from helpdesk_kit.bot.dialogue import Conversation, Stage
 from helpdesk_kit.bot.intents import OUT_OF_SCOPE
 from helpdesk_kit.bot.learning import Relabel
-from helpdesk_kit.bot.metrics import BotMetrics, build_metrics, check_window
+from helpdesk_kit.bot.metrics import AGENT_REPLIED, BotMetrics, build_metrics, check_window, ms_of
 from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
 from helpdesk_kit.storage.sql import rows as R
+from helpdesk_kit.storage.sql.analytics import bot_outcome
 from helpdesk_kit.storage.sql.tables import events, tickets
+from helpdesk_kit.storage.sql.tables_analytics import kpi_tickets
 from helpdesk_kit.storage.sql.tables_bot import bot_conversations, bot_relabels
 from helpdesk_kit.tickets import events as ev
+from helpdesk_kit.tickets.containment import Outcome, window_ms
 from helpdesk_kit.tickets.model import Ticket
 
 if TYPE_CHECKING:
@@ -214,23 +212,6 @@ class SqlBot:
 
     # -- metrics ---------------------------------------------------------------------------
 
-    def _within(
-        self, earlier: ColumnElement[Any], later: ColumnElement[Any], window: timedelta
-    ) -> ColumnElement[bool]:
-        """``earlier < later <= earlier + window``, exact to the microsecond on both databases."""
-        micros = (window.days * 86_400 + window.seconds) * 1_000_000 + window.microseconds
-        if self._uow.dialect == "postgresql":
-            span: ColumnElement[Any] = literal_column(f"INTERVAL '{int(micros)} microseconds'")
-            return and_(later > earlier, later <= earlier + span)
-
-        # SQLite keeps fixed-width UTC text 'YYYY-MM-DD HH:MM:SS.ffffff': whole seconds
-        # through strftime (which would round the fraction to milliseconds), then microseconds.
-        def us(col: ColumnElement[Any]) -> ColumnElement[int]:
-            seconds = cast(func.strftime("%s", func.substr(col, 1, 19)), Integer)
-            return seconds * 1_000_000 + cast(func.substr(col, 21, 6), Integer)
-
-        return and_(later > earlier, us(later) - us(earlier) <= literal(int(micros)))
-
     def metrics(
         self,
         *,
@@ -238,85 +219,69 @@ class SqlBot:
         until: datetime | None,
         window: timedelta,
     ) -> BotMetrics:
-        """The metrics, as set-based SQL over the event log.
+        """The metrics, as set-based SQL over the KPI facts and the event log.
 
-        One pass over the bot's events gives each conversation's start and the ``seq`` of
-        its first intent, latest relabel, first hand-off, last resolution and the
-        customer's last message; the values behind those are read through the
-        ``(ticket_id, seq)`` index, and "came back" is an indexed ``EXISTS``.
+        The conversations and their outcomes are the ``bot_containment`` KPI's
+        (:func:`~helpdesk_kit.storage.sql.analytics.bot_outcome` over ``kpi_tickets``, brought
+        up to date first); one grouped pass over their bot events gives the ``seq`` of each
+        one's first intent, latest relabel and first hand-off, whose values are read through
+        the ``(ticket_id, seq)`` index.
         """
         check_window(window)
+        uow = self._uow
+        uow.analytics.refresh()
+        k = kpi_tickets.c
+        conds = [k.bot == 1, k.spam == 0, k.merged == 0]
+        if since is not None:
+            conds.append(k.created_ms >= ms_of(since))
+        if until is not None:
+            conds.append(k.created_ms < ms_of(until))
+        conv = (
+            select(
+                k.ticket_id,
+                k.customer_id,
+                k.category,
+                k.handoff,
+                k.agent_replies,
+                k.bot_resolved,
+            )
+            .where(*conds)
+            .subquery("conv")
+        )
         e = events.c
-        kinds = [
-            ev.BOT_STARTED,
-            ev.BOT_INTENT,
-            ev.BOT_RELABELLED,
-            ev.HANDOFF,
-            ev.BOT_ENDED,
-            ev.MESSAGE_RECEIVED,
-        ]
 
-        def first(kind: str, column: Any, fn: Any, extra: Any = None) -> Any:
-            cond = e.kind == kind if extra is None else and_(e.kind == kind, extra)
-            return fn(case((cond, column), else_=None))
+        def first(kind: str, fn: Any) -> Any:
+            return fn(case((e.kind == kind, e.seq), else_=None))
 
-        started_at = first(ev.BOT_STARTED, e.at, func.min)
-        per_ticket_q = (
+        seqs = (
             select(
                 e.ticket_id.label("ticket_id"),
-                started_at.label("started_at"),
-                first(ev.BOT_INTENT, e.seq, func.min).label("intent_seq"),
-                first(ev.BOT_RELABELLED, e.seq, func.max).label("label_seq"),
-                first(ev.HANDOFF, e.seq, func.min).label("handoff_seq"),
-                first(ev.BOT_ENDED, e.seq, func.max).label("end_seq"),
-                first(ev.MESSAGE_RECEIVED, e.seq, func.max, e.actor.like("customer:%")).label(
-                    "customer_seq"
-                ),
+                first(ev.BOT_INTENT, func.min).label("intent_seq"),
+                first(ev.BOT_RELABELLED, func.max).label("label_seq"),
+                first(ev.HANDOFF, func.min).label("handoff_seq"),
             )
-            .where(e.kind.in_(kinds))
+            .where(
+                e.kind.in_([ev.BOT_INTENT, ev.BOT_RELABELLED, ev.HANDOFF]),
+                e.ticket_id.in_(select(conv.c.ticket_id)),
+            )
             .group_by(e.ticket_id)
-            .having(started_at.is_not(None))
+            .subquery("seqs")
         )
-        if since is not None:
-            per_ticket_q = per_ticket_q.having(started_at >= to_utc(since))
-        if until is not None:
-            per_ticket_q = per_ticket_q.having(started_at < to_utc(until))
-        conv = per_ticket_q.subquery("conv")
-        c = conv.c
-
+        c = seqs.c
         intent_ev, label_ev, handoff_ev = events.alias(), events.alias(), events.alias()
         predicted = intent_ev.c.data["intent"].as_string()
         label = label_ev.c.data["intent"].as_string()
-        reason = func.coalesce(handoff_ev.c.data["reason"].as_string(), "unknown")
-
-        ended = events.alias()
-        intent = events.alias()
-        own = tickets.alias()
-        theirs = tickets.alias()
-        came_back = exists(
-            select(literal(1))
-            .select_from(ended)
-            .join(own, own.c.id == ended.c.ticket_id)
-            .join(theirs, theirs.c.customer_id == own.c.customer_id)
-            .join(
-                intent,
-                and_(intent.c.ticket_id == theirs.c.id, intent.c.kind == ev.BOT_INTENT),
-            )
-            .where(
-                ended.c.ticket_id == c.ticket_id,
-                ended.c.kind == ev.BOT_ENDED,
-                ended.c.data["intent"].as_string().is_not(None),
-                intent.c.data["intent"].as_string() == ended.c.data["intent"].as_string(),
-                self._within(ended.c.at, intent.c.at, window),
-            )
+        outcome = bot_outcome(conv.c, window_ms(window), uow.dialect)
+        handed = outcome == literal(Outcome.HANDED_OFF.value)
+        reason = case(
+            (c.handoff_seq.is_(None), literal(AGENT_REPLIED)),
+            else_=func.coalesce(handoff_ev.c.data["reason"].as_string(), "unknown"),
         )
-        handed = c.handoff_seq.is_not(None)
-        closed = and_(c.end_seq.is_not(None), c.end_seq > func.coalesce(c.customer_seq, 0))
-        contained = and_(~handed, closed, ~came_back)
         reviewed = label.is_not(None)
         correct = and_(reviewed, label == func.coalesce(predicted, OUT_OF_SCOPE))
         joined = (
-            conv.outerjoin(
+            conv.outerjoin(seqs, c.ticket_id == conv.c.ticket_id)
+            .outerjoin(
                 intent_ev,
                 and_(intent_ev.c.ticket_id == c.ticket_id, intent_ev.c.seq == c.intent_seq),
             )
@@ -332,8 +297,7 @@ class SqlBot:
         rows_q = (
             select(
                 func.coalesce(label, predicted).label("intent"),
-                case((contained, 1), else_=0).label("contained"),
-                case((handed, 1), else_=0).label("handed"),
+                outcome.label("outcome"),
                 case((reviewed, 1), else_=0).label("reviewed"),
                 case((correct, 1), else_=0).label("correct"),
                 case((handed, reason), else_=None).label("reason"),
@@ -342,28 +306,35 @@ class SqlBot:
             .subquery("rows")
         )
         r = rows_q.c
-        # One aggregate by (intent, reason); the small result is folded per intent and reason.
+        # One aggregate by (intent, outcome, reason); the small result is folded in Python.
         grouped = select(
             r.intent,
+            r.outcome,
             r.reason,
             func.count(),
-            func.sum(r.contained),
-            func.sum(r.handed),
             func.sum(r.reviewed),
             func.sum(r.correct),
-        ).group_by(r.intent, r.reason)
-        if self._uow.dialect == "postgresql":
+        ).group_by(r.intent, r.outcome, r.reason)
+        if uow.dialect == "postgresql":
             # The planner's cost estimate makes PostgreSQL JIT-compile this query, which takes
-            # longer than running it (0.9 s against 0.15 s for 20,000 conversations).
-            self._uow.execute(text("SET LOCAL jit = off"))
-        found: Any = self._uow.execute(grouped).all()
+            # longer than running it.
+            uow.execute(text("SET LOCAL jit = off"))
+        found: Any = uow.execute(grouped).all()
         per_intent: dict[str | None, list[int]] = {}
         reasons: dict[str, int] = {}
-        for intent_name, why, *counts in found:
-            totals = per_intent.setdefault(intent_name, [0, 0, 0, 0, 0])
-            for i, value in enumerate(counts):
-                totals[i] += int(value or 0)
+        slot = {
+            Outcome.CONTAINED.value: 1,
+            Outcome.HANDED_OFF.value: 2,
+            Outcome.ABANDONED.value: 5,
+            Outcome.CAME_BACK.value: 6,
+        }
+        for intent_name, what, why, n, n_reviewed, n_correct in found:
+            totals = per_intent.setdefault(intent_name, [0] * 7)
+            totals[0] += int(n)
+            totals[slot[what]] += int(n)
+            totals[3] += int(n_reviewed or 0)
+            totals[4] += int(n_correct or 0)
             if why is not None:
-                reasons[str(why)] = reasons.get(str(why), 0) + int(counts[0])
-        rows = [(k, v[0], v[1], v[2], v[3], v[4]) for k, v in per_intent.items()]
+                reasons[str(why)] = reasons.get(str(why), 0) + int(n)
+        rows = [(key, *v) for key, v in per_intent.items()]
         return build_metrics(since, until, window, rows, reasons)

@@ -57,6 +57,10 @@ kpi_tickets = Table(
     # the ticket's tags as one text: US + tag + US + tag + US (US = the unit separator)
     Column("tags", Text, nullable=False),
     Column("version", Integer, nullable=False),
+    # a bot conversation, and whether the bot resolved it after the customer's last message
+    # (helpdesk_kit.tickets.containment; migration 0011_metrics)
+    Column("bot", Integer, nullable=False, server_default="0"),
+    Column("bot_resolved", Integer, nullable=False, server_default="0"),
     Index(None, "created_ms"),
     Index(None, "solved_ms"),
     Index(None, "customer_id", "created_ms"),
