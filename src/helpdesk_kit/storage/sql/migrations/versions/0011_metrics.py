@@ -4,7 +4,7 @@ Every ticket already stored is listed in ``kpi_dirty``, so the first KPI query d
 new facts from the event log.
 
 Revision ID: 0011_metrics
-Revises: 0007_surveys_and_kpis
+Revises: 0009_escalation
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_metrics"
-down_revision = "0007_surveys_and_kpis"
+down_revision = "0009_escalation"
 branch_labels = None
 depends_on = None
 
