@@ -98,8 +98,8 @@ def test_round_trip_is_lossless(
     _busy_desk(source)
     out = io.StringIO()
     counts = export_jsonl(source, out)
-    assert counts.counts["ticket"] == 8
-    assert counts.counts["agent"] == 2
+    assert counts.counts["tickets"] == 8
+    assert counts.counts["agents"] == 2
     if target == "memory":
         dest: Storage = MemoryStorage()
     elif target == "sqlite":
@@ -136,7 +136,7 @@ def test_cli_export_import(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
         b.close()
     assert main(["export", "--url", src]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert json.loads(printed[0]) == {"type": "helpdesk_kit", "format": 1}
+    assert json.loads(printed[0]) == {"type": "helpdesk_kit", "format": 2}
     assert main(["import", "--url", dst, str(dump)]) == 1  # everything exists already
     assert "already exists" in capsys.readouterr().err
 
@@ -163,7 +163,8 @@ def test_export_streams_page_by_page() -> None:
     records = iter_records(storage)
     assert next(records)[0] == "helpdesk_kit"
     kinds = [k for k, _ in records]
-    assert kinds.index("ticket") > kinds.index("customer") > kinds.index("agent")
+    assert kinds.index("tickets") > kinds.index("customers")
+    assert kinds.index("agent_groups") > kinds.index("agents")
 
 
 def test_the_example_script_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,7 +16,9 @@ def add_parser(subparsers: Any) -> None:
     exp.add_argument("--url", help="database URL (default: $HELPDESK_KIT_URL or the SQLite file)")
     exp.add_argument("--output", "-o", help="file to write (default: standard output)")
     exp.set_defaults(handler=_export)
-    imp = subparsers.add_parser("import", help="load a JSON Lines export into a desk")
+    imp = subparsers.add_parser(
+        "import", help="load a JSON Lines export into a desk (all or nothing)"
+    )
     imp.add_argument("file", help="the export file ('-' for standard input)")
     imp.add_argument("--url", help="database URL (default: $HELPDESK_KIT_URL or the SQLite file)")
     imp.set_defaults(handler=_import)
