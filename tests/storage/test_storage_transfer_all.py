@@ -17,6 +17,7 @@ from helpdesk_kit.bot.intents import IntentClassifier
 from helpdesk_kit.bot.starter import load_starter_examples
 from helpdesk_kit.desk import DeskSettings
 from helpdesk_kit.errors import AlreadyExists, InvalidInput
+from helpdesk_kit.escalation import guide_policies as escalation_guide
 from helpdesk_kit.sla import guide_policies
 from helpdesk_kit.storage.base import Storage
 from helpdesk_kit.storage.memory import MemoryStorage
@@ -79,6 +80,7 @@ def fill(desk: Helpdesk) -> None:
     clock = desk.clock
     assert isinstance(clock, FrozenClock)
     simulate(desk, start=START, days=1, seed=3, tickets=12)
+    desk.configure_escalation(escalation_guide())
     kb = desk.kb
     kb.import_starter()
     parent = kb.add_category("help", "Help", names={"zh": "帮助"})
@@ -111,6 +113,15 @@ def fill(desk: Helpdesk) -> None:
     )
     assert mail.ticket is not None
     assert mail.ticket.customer_id == wang.id
+    desk.receive(
+        InboundMessage(
+            "email",
+            Identity("email", "wang@example.cn"),
+            text="再不处理我就投诉",
+            external_id="<m2@x>",
+            thread_refs=["<m1@x>"],
+        )
+    )
     desk.request_action(mail.ticket, "refund", amount=Money("80", "CNY"), actor=ann)
     big = desk.request_action(mail.ticket, "refund", amount=Money("800", "CNY"), actor=ann)
     desk.approve(big.id, actor=lu, note="老客户")

@@ -27,6 +27,7 @@ from helpdesk_kit.storage.memory_macros import MemoryMacros, MemoryTemplates
 from helpdesk_kit.storage.sql import rows as R
 from helpdesk_kit.storage.sql.authority import request_from_row, request_row
 from helpdesk_kit.storage.sql.bot import _relabel_from_row, _relabel_row
+from helpdesk_kit.storage.sql.escalation import fired_from_row, fired_row
 from helpdesk_kit.storage.sql.feedback import survey_from_row, survey_row
 from helpdesk_kit.storage.sql.kb import (
     article_from_row,
@@ -294,6 +295,13 @@ def _store_surveys(uow: MemoryUnitOfWork, rows: Rows) -> None:
     uow.surveys.add_many([survey_from_row(r) for r in rows.get("surveys", ())])
 
 
+def _store_escalations(uow: MemoryUnitOfWork, rows: Rows) -> None:
+    for row in rows.get("escalations", ()):
+        fired = fired_from_row(row)
+        if not uow.escalations.add(fired):
+            raise InvalidInput(f"escalation level {'/'.join(fired.key)} is already stored")
+
+
 def _extra(name: str, to_row: Callable[[Any], Row]) -> Callable[[_Data], Iterator[Row]]:
     def rows(data: _Data) -> Iterator[Row]:
         return (to_row(x) for x in data.extra.get(name, {}).values())
@@ -358,6 +366,7 @@ MEMORY_TABLES: dict[str, MemoryTable] = {
     "bot_conversations": MemoryTable(_conversation_rows, _store_bot),
     "bot_relabels": MemoryTable(_extra("bot_relabels", _relabel_row)),
     "surveys": MemoryTable(_extra("surveys", survey_row), _store_surveys),
+    "escalations": MemoryTable(_extra("escalations", fired_row), _store_escalations),
 }
 
 
