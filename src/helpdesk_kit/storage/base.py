@@ -25,6 +25,7 @@ from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
+from helpdesk_kit.storage.automation import AutomationRepository
 from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.feedback import SurveyRepository
@@ -478,6 +479,7 @@ class UnitOfWork(Protocol):
     bot: BotRepository
     surveys: SurveyRepository
     analytics: AnalyticsRepository
+    automation: AutomationRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""
