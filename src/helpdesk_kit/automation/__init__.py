@@ -38,9 +38,11 @@ from helpdesk_kit.automation.rules import (
     RuleSet,
     TimeRule,
     Wait,
+    check_rules,
     load_rules,
     parse_rules,
     parse_wait,
+    read_rules,
 )
 from helpdesk_kit.automation.state import RuleState, Tracked, next_due, track
 
@@ -72,11 +74,13 @@ __all__ = [
     "Tracked",
     "Transition",
     "Wait",
+    "check_rules",
     "load_rules",
     "next_due",
     "parse_action",
     "parse_condition",
     "parse_rules",
     "parse_wait",
+    "read_rules",
     "track",
 ]

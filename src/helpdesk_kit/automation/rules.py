@@ -45,8 +45,11 @@ __all__ = [
     "RuleSet",
     "TimeRule",
     "Wait",
+    "check_rules",
     "load_rules",
     "parse_rules",
+    "parse_wait",
+    "read_rules",
 ]
 
 #: What an event rule can run on.
@@ -334,12 +337,18 @@ def parse_rules(data: Mapping[str, Any]) -> RuleSet:
     rules may trigger rules in one unit of work) and ``calendars`` (plain-data business
     calendars by name, built by the desk).
     """
+    rules, problems = check_rules(data)
+    if problems:
+        raise InvalidDefinition("automation rules", problems)
+    return rules
+
+
+def check_rules(data: Mapping[str, Any]) -> tuple[RuleSet, list[str]]:
+    """The rule set built from the parts of ``data`` that are valid, and every problem."""
     if isinstance(data, RuleSet):
-        return data
+        return data, []
     if not isinstance(data, Mapping):
-        raise InvalidDefinition(
-            "automation rules", [f"expected a table of rules, got {type(data).__name__}"]
-        )
+        return RuleSet(), [f"expected a table of rules, got {type(data).__name__}"]
     problems: list[str] = []
     unknown = sorted(set(map(str, data)) - {"event_rules", "time_rules", "max_depth", "calendars"})
     if unknown:
@@ -366,14 +375,13 @@ def parse_rules(data: Mapping[str, Any]) -> RuleSet:
     if not isinstance(calendars, Mapping):
         problems.append("calendars: a table of calendars by name")
         calendars = {}
-    if problems:
-        raise InvalidDefinition("automation rules", problems)
-    return RuleSet(
+    rules = RuleSet(
         tuple(r for r in event_rules if r is not None),
         tuple(r for r in time_rules if r is not None),
         depth,
         dict(calendars),
     )
+    return rules, problems
 
 
 def _list(data: Mapping[str, Any], key: str, problems: list[str]) -> Sequence[Any]:
@@ -384,14 +392,14 @@ def _list(data: Mapping[str, Any], key: str, problems: list[str]) -> Sequence[An
     return value
 
 
-def load_rules(source: str | Path | Mapping[str, Any]) -> RuleSet:
-    """A rule set from a mapping, a TOML file path, or TOML text."""
+def read_rules(source: str | Path | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The plain data of rules given as a mapping, a TOML file path or TOML text."""
     if isinstance(source, Mapping):
-        return parse_rules(source)
-    text: str
-    if isinstance(source, Path) or (
-        isinstance(source, str) and "\n" not in source and source.endswith(".toml")
-    ):
+        return source
+    is_path = isinstance(source, Path) or (
+        isinstance(source, str) and "\n" not in source and source.strip().endswith(".toml")
+    )
+    if is_path:
         path = Path(source)
         try:
             text = path.read_text(encoding="utf-8")
@@ -404,10 +412,14 @@ def load_rules(source: str | Path | Mapping[str, Any]) -> RuleSet:
             f"automation rules are a mapping, a TOML file or TOML text, got {source!r}"
         )
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidDefinition("automation rules", [f"not valid TOML: {exc}"]) from None
-    return parse_rules(data)
+
+
+def load_rules(source: str | Path | Mapping[str, Any]) -> RuleSet:
+    """A rule set from a mapping, a TOML file path, or TOML text (every problem listed)."""
+    return parse_rules(read_rules(source))
 
 
 def names(rules: Iterable[EventRule | TimeRule]) -> list[str]:

@@ -68,3 +68,14 @@ __all__ = [
     "TICKET_CREATED",
     "TRANSITIONED",
 ]
+# Automation rules (docs/automation.md).
+AUTOMATION_FIRED = "automation.fired"  # data: rule, rule_kind (event/time), trigger, depth
+AUTOMATION_LOOP_STOPPED = "automation.loop_stopped"  # data: rules, depth, max_depth
+AUTOMATION_FAILED = "automation.failed"  # data: rule, action, error (an action could not run)
+AUTOMATION_NOTIFY = "automation.notify"  # data: rule, notification, recipients, subject, text
+__all__ += [
+    "AUTOMATION_FAILED",
+    "AUTOMATION_FIRED",
+    "AUTOMATION_LOOP_STOPPED",
+    "AUTOMATION_NOTIFY",
+]
