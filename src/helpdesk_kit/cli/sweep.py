@@ -13,14 +13,17 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from helpdesk_kit.errors import HelpdeskError, InvalidInput
 
-__all__ = ["SLA_ENV", "add_parser", "configure_sweeps", "run_sweeps"]
+__all__ = ["RULES_ENV", "SLA_ENV", "add_parser", "configure_sweeps", "run_sweeps"]
 
 #: Where ``--sla`` is taken from when it is not given.
 SLA_ENV = "HELPDESK_KIT_SLA"
+#: Where ``--rules`` is taken from when it is not given.
+RULES_ENV = "HELPDESK_KIT_RULES"
 
 log = logging.getLogger("helpdesk_kit")
 
@@ -48,19 +51,26 @@ def add_parser(subparsers: Any) -> None:
         help=f"SLA policies: a TOML/JSON file, or 'guide' for the guide's defaults "
         f"(default: ${SLA_ENV}; without either, no SLA timers are swept)",
     )
+    parser.add_argument(
+        "--rules",
+        default=None,
+        metavar="FILE",
+        help=f"automation rules (a TOML file, see docs/automation.md) whose time rules are "
+        f"swept (default: ${RULES_ENV}; without either, no time rules)",
+    )
     parser.set_defaults(handler=_run)
 
 
-def configure_sweeps(desk: Any, sla: str | None) -> None:
-    """Configure SLA on ``desk`` from ``--sla`` (a file path or ``"guide"``); None: leave it."""
-    if not sla:
-        return
+def configure_sweeps(desk: Any, sla: str | None, rules: str | None = None) -> None:
+    """Configure SLA (``--sla``: a file or ``"guide"``) and automation (``--rules``: a file)."""
     if sla == "guide":
         from helpdesk_kit.sla import guide_policies
 
         desk.configure_sla(guide_policies())
-    else:
+    elif sla:
         desk.configure_sla(sla)
+    if rules:
+        desk.configure_automation(Path(rules))
 
 
 def _describe(result: Any) -> str:
@@ -120,6 +130,8 @@ def _run(args: argparse.Namespace) -> int:
     if rounds is not None and rounds < 1:
         raise InvalidInput(f"--rounds must be at least 1, got {rounds}")
     with Helpdesk.from_url(args.url) as desk:
-        configure_sweeps(desk, args.sla or os.environ.get(SLA_ENV))
+        configure_sweeps(
+            desk, args.sla or os.environ.get(SLA_ENV), args.rules or os.environ.get(RULES_ENV)
+        )
         run_sweeps(desk, every=every, rounds=rounds)
     return 0
