@@ -11,7 +11,7 @@ from helpdesk_kit.errors import InvalidDefinition, InvalidInput
 from helpdesk_kit.tickets import events as ev
 from helpdesk_kit.tickets.model import Identity, InboundMessage
 
-from .conftest import OFFICE, Inbox
+from .conftest import BACKENDS, OFFICE, Inbox
 
 
 def rule(name: str, on: Any, actions: list[dict[str, Any]], when: Any = None) -> dict[str, Any]:
@@ -162,6 +162,7 @@ def test_updated_rule_sees_what_changed_and_cascades(helpdesk: Helpdesk) -> None
     assert chain == [("tag-vip-urgent", 1), ("urgent-to-escalations", 2)]
 
 
+@pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 def test_every_action_on_the_desk(helpdesk: Helpdesk, inbox: Inbox) -> None:
     helpdesk.add_group("billing")
     li = helpdesk.add_agent("Li Lei", groups=["billing"])
@@ -247,6 +248,7 @@ def test_an_action_that_cannot_run_is_recorded_not_raised(helpdesk: Helpdesk) ->
     assert helpdesk.get_ticket(ticket.id).tags == {"still-runs"}
 
 
+@pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
 @pytest.mark.parametrize("max_depth", [1, 3])
 def test_loop_guard_stops_a_cascade_and_records_it(helpdesk: Helpdesk, max_depth: int) -> None:
     helpdesk.configure_automation(
