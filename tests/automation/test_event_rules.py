@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -340,3 +341,54 @@ def test_validation_lists_every_problem_including_desk_references(helpdesk: Help
     assert not any("'known'" in p for p in problems)
     with pytest.raises(InvalidInput, match="not configured"):
         Helpdesk().automation_config  # noqa: B018
+
+
+def test_macro_action_and_unknown_macro(helpdesk: Helpdesk) -> None:
+    helpdesk.save_template("refund_started", {"en": "We started your refund."})
+    helpdesk.save_macro(
+        "refund", shortcode="/refund", template="refund_started", add_tags=["refund"]
+    )
+    with pytest.raises(InvalidDefinition, match="unknown macro '/nope'"):
+        helpdesk.configure_automation(
+            {"event_rules": [rule("m", "ticket.created", [{"action": "macro", "name": "/nope"}])]}
+        )
+    helpdesk.configure_automation(
+        {
+            "event_rules": [
+                rule(
+                    "refund-words",
+                    "message.received",
+                    [{"action": "macro", "name": "/refund"}],
+                    {"field": "message.text", "op": "any_of", "value": ["退款", "refund"]},
+                )
+            ]
+        }
+    )
+    customer = helpdesk.add_customer("C", email="c@example.cn")
+    ticket = helpdesk.open_ticket(customer, "钱", "我要退款")
+    assert helpdesk.get_ticket(ticket.id).tags == {"refund"}
+    assert [m.text for m in helpdesk.messages(ticket) if m.author_kind.value == "system"] == [
+        "We started your refund."
+    ]
+
+
+def test_track_tickets_from_before_the_rules(helpdesk: Helpdesk) -> None:
+    customer = helpdesk.add_customer("C", email="c@example.cn")
+    old = helpdesk.open_ticket(customer, "s", "t")
+    helpdesk.configure_automation(
+        {
+            "time_rules": [
+                {
+                    "name": "unassigned",
+                    "when": {"field": "assignee", "op": "is_empty"},
+                    "after": "1h",
+                    "actions": [{"action": "add_tag", "tags": "late"}],
+                }
+            ]
+        }
+    )
+    assert helpdesk.automation_states(old) == []
+    assert helpdesk.automation_track([old.ref]) == 1
+    (state,) = helpdesk.automation_states(old)
+    assert state.entered_at == helpdesk.now()
+    assert helpdesk.automation_due(old) == helpdesk.now() + timedelta(hours=1)

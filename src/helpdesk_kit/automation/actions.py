@@ -10,6 +10,7 @@ Each action is a table with ``action`` naming it::
     {"action": "note", "text": "VIP customer: call back within the hour"}
     {"action": "transition", "name": "solve"}
     {"action": "notify", "recipients": ["Team lead"], "subject": "...", "text": "..."}
+    {"action": "macro", "name": "/refund"}
 
 The desk carries them out (``desk/automation.py``); this module parses and checks them.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "SETTABLE",
     "Action",
     "AddTags",
+    "ApplyMacro",
     "Assign",
     "Note",
     "Notify",
@@ -105,7 +107,14 @@ class Notify:
     kind: str = "automation"
 
 
-Action = SetField | Assign | AddTags | RemoveTags | Reply | Note | Transition | Notify
+@attrs.frozen
+class ApplyMacro:
+    """Apply a desk macro (by name or short code) as the desk."""
+
+    name: str
+
+
+Action = SetField | Assign | AddTags | RemoveTags | Reply | Note | Transition | Notify | ApplyMacro
 
 #: Every action and the keys it takes (required first, then optional).
 ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -117,6 +126,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "note": (("text",), ()),
     "transition": (("name",), ()),
     "notify": (("subject",), ("text", "recipients", "kind")),
+    "macro": (("name",), ()),
 }
 
 
@@ -180,6 +190,11 @@ def _build(name: str, data: Mapping[str, Any], where: str, problems: list[str]) 
             problems.append(f"{where}: a note needs text")
             return None
         return Note(data["text"])
+    if name == "macro":
+        if not _nonempty_str(data["name"]):
+            problems.append(f"{where}: macro needs the name or short code of a macro")
+            return None
+        return ApplyMacro(data["name"].strip())
     if name == "transition":
         if not _nonempty_str(data["name"]):
             problems.append(f"{where}: transition needs the name of a lifecycle transition")

@@ -18,6 +18,7 @@ import attrs
 
 from helpdesk_kit.automation.actions import (
     Action,
+    ApplyMacro,
     Assign,
     Note,
     Notify,
@@ -161,6 +162,7 @@ class Known:
     calendars: frozenset[str] = frozenset()
     transitions: frozenset[str] | None = None
     groups: frozenset[str] | None = None
+    macros: frozenset[str] | None = None
 
 
 @attrs.frozen
@@ -222,6 +224,13 @@ def _action_problems(action: Action, where: str, known: Known) -> list[str]:
     ):
         names = ", ".join(sorted(known.transitions))
         out.append(f"{where}: no lifecycle has a transition {action.name!r} ({names})")
+    if (
+        isinstance(action, ApplyMacro)
+        and known.macros is not None
+        and action.name not in known.macros
+    ):
+        names = ", ".join(sorted(known.macros)) or "none"
+        out.append(f"{where}: unknown macro {action.name!r} (macros and short codes: {names})")
     groups = known.groups
     if groups is not None:
         wanted = None

@@ -24,7 +24,7 @@ import os
 import socket
 import uuid
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -34,6 +34,7 @@ import attrs
 from helpdesk_kit.automation.actions import (
     Action,
     AddTags,
+    ApplyMacro,
     Assign,
     Note,
     Notify,
@@ -102,6 +103,16 @@ _UPDATES = {
     ev.CONFIRMED: ("confirmed",),
     ev.MERGED_FROM: ("merged",),
 }
+#: Events that never change a field a condition reads: no need to re-check time rules.
+_QUIET = (
+    "automation.",
+    "sla.",
+    ev.DELIVERED,
+    ev.DELIVERY_FAILED,
+    ev.NOTE_ADDED,
+    "followup.",
+    "survey.",
+)
 #: Errors an action may meet on a particular ticket; recorded, not raised.
 _ACTION_ERRORS = (TransitionNotAllowed, GuardFailed, InvalidInput, NotFound, PermissionDenied)
 RulesLike = RuleSet | Mapping[str, Any] | str | Path
@@ -205,9 +216,13 @@ class AutomationCommands:
         with desk.storage.unit_of_work() as uow:
             templates = frozenset(t.name for t in uow.templates.list())
             groups = frozenset(g.name for g in uow.groups.list())
+            found = uow.macros.list()
+            macros = frozenset(m.name for m in found) | frozenset(
+                m.shortcode for m in found if m.shortcode is not None
+            )
         transitions = frozenset(t.name for lc in desk.lifecycles.values() for t in lc.transitions)
         problems += ruleset.problems(
-            Known(templates, frozenset(known_calendars), transitions, groups)
+            Known(templates, frozenset(known_calendars), transitions, groups, macros)
         )
         problems += self._text_problems(ruleset)
         if problems:
@@ -288,6 +303,20 @@ class AutomationCommands:
             current = desk._load_ticket(Work(uow, desk.now()), ticket)
             found = uow.automation.states_for([current.id]).get(current.id, {})
         return [found[name] for name in sorted(found)]
+
+    def automation_track(self, tickets: Iterable[TicketRef]) -> int:
+        """Start time rules on tickets from before :meth:`configure_automation`.
+
+        States are otherwise kept from a ticket's first event after configuration; this
+        checks the given tickets now (a condition that holds is entered now). Returns how
+        many tickets were checked.
+        """
+        desk = _desk(self)
+        self.automation_config  # noqa: B018 - raises when automation is off
+        with desk._work() as work:
+            ids = [desk._load_ticket(work, ref).id for ref in tickets]
+            _refresh(desk, work, ids, force=True)
+        return len(ids)
 
     def automation_due(self, ticket: TicketRef) -> datetime | None:
         """When the ticket's next time rule is due (None: none can fire)."""
@@ -404,7 +433,10 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
         for tid, evs in by_ticket.items():
             _run_event_rules(desk, work, tid, evs, cascade)
     if rules.active_time_rules:
-        _refresh(desk, work, list(by_ticket), force=False)
+        touched = [
+            tid for tid, evs in by_ticket.items() if any(not e.kind.startswith(_QUIET) for e in evs)
+        ]
+        _refresh(desk, work, touched, force=False)
 
 
 def _triggers(evs: Sequence[TicketEvent]) -> list[tuple[str, list[TicketEvent]]]:
@@ -439,6 +471,7 @@ def _run_event_rules(
     customer = work.uow.customers.get(ticket.customer_id)
     fired: set[str] = set()
     held_back: list[str] = []
+    contexts: dict[tuple[str, int], EvalContext] = {}  # by trigger and ticket version
     for trigger, trigger_events in triggers:
         text = None
         if trigger in ("ticket.created", "message.received"):
@@ -449,15 +482,12 @@ def _run_event_rules(
             if rule.name in fired or rule.name in held_back:
                 continue
             ticket = work.ticket(ticket_id)
-            facts = _facts(
-                work,
-                ticket,
-                customer,
-                trigger=trigger,
-                text=text,
-                changed=_changed(trigger_events) if trigger == "ticket.updated" else frozenset(),
-            )
-            if not rule.when.holds(_context(desk, work, facts)):
+            ctx = contexts.get((trigger, ticket.version))
+            if ctx is None:
+                changed = _changed(trigger_events) if trigger == "ticket.updated" else frozenset()
+                facts = _facts(work, ticket, customer, trigger=trigger, text=text, changed=changed)
+                ctx = contexts[(trigger, ticket.version)] = _context(desk, work, facts)
+            if not rule.when.holds(ctx):
                 continue
             if depth > config.rules.max_depth:
                 held_back.append(rule.name)
@@ -540,6 +570,7 @@ def _action_name(action: Action) -> str:
         Note: "note",
         Transition: "transition",
         Notify: "notify",
+        ApplyMacro: "macro",
     }
     return names[type(action)]
 
@@ -586,6 +617,8 @@ def _run_action(
         )
     elif isinstance(action, Transition):
         desk._fire(work, ticket, action.name, actor)
+    elif isinstance(action, ApplyMacro):
+        desk.apply_macro_in(work, ticket, action.name, actor=actor)
     else:
         subject = _render_text(desk, work, ticket, action.subject, f"{rule}.subject")
         text = _render_text(desk, work, ticket, action.text, f"{rule}.text") if action.text else ""
