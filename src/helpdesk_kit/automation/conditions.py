@@ -198,8 +198,11 @@ def _text(value: Any) -> str:
     return normalize(str(value))
 
 
+_COLLECTIONS = (set, frozenset, list, tuple)
+
+
 def _is_collection(value: Any) -> bool:
-    return isinstance(value, set | frozenset | list | tuple)
+    return isinstance(value, _COLLECTIONS)
 
 
 def _word_pattern(word: str) -> Callable[[str], bool]:
@@ -289,6 +292,8 @@ def _empty(value: Any) -> bool:
 
 
 def _same(actual: Any, expected: Any) -> bool:
+    if type(actual) is str and type(expected) is str:  # the common case, first
+        return actual == expected
     if _is_collection(actual) and _is_collection(expected):
         return {str(v) for v in actual} == {str(v) for v in expected}
     if isinstance(actual, bool) or isinstance(expected, bool):
