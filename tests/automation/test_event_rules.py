@@ -392,3 +392,54 @@ def test_track_tickets_from_before_the_rules(helpdesk: Helpdesk) -> None:
     (state,) = helpdesk.automation_states(old)
     assert state.entered_at == helpdesk.now()
     assert helpdesk.automation_due(old) == helpdesk.now() + timedelta(hours=1)
+
+
+def test_loop_guard_also_bounds_a_loop_through_another_reactor(helpdesk: Helpdesk) -> None:
+    """A rule's change makes another reactor change the ticket, which triggers the rule."""
+    import attrs
+
+    from helpdesk_kit.tickets.model import Actor, Priority
+
+    def echo(desk: Helpdesk, work: Any, events: list[Any]) -> None:
+        for event in events:
+            if event.kind != ev.TAGS_CHANGED:
+                continue
+            old = work.ticket(event.ticket_id)
+            new = Priority.HIGH if old.priority is Priority.NORMAL else Priority.NORMAL
+            change = desk._event(
+                work,
+                old,
+                ev.PRIORITY_CHANGED,
+                Actor.system(),
+                **{"from": old.priority.value, "to": new.value},
+            )
+            work.save(old, attrs.evolve(old, priority=new), [change])
+
+    helpdesk.add_reactor("echo", echo)
+    toggle = {"field": "event.changed", "op": "contains", "value": "priority"}
+    has_t = {"field": "tags", "op": "contains", "value": "t"}
+    helpdesk.configure_automation(
+        {
+            "event_rules": [
+                rule(
+                    "add-t",
+                    "ticket.updated",
+                    [{"action": "add_tag", "tags": "t"}],
+                    [toggle, {"not": has_t}],
+                ),
+                rule(
+                    "drop-t",
+                    "ticket.updated",
+                    [{"action": "remove_tag", "tags": "t"}],
+                    [toggle, has_t],
+                ),
+            ]
+        },
+        max_depth=4,
+    )
+    customer = helpdesk.add_customer("C", email="c@example.cn")
+    ticket = helpdesk.open_ticket(customer, "s", "t")
+    helpdesk.set_priority(ticket, "urgent")  # no StorageError about endless reactions
+    depths = [e.data["depth"] for e in helpdesk.events(ticket) if e.kind == ev.AUTOMATION_FIRED]
+    assert sorted(set(depths)) == [1, 2, 3, 4]
+    assert len(kinds(helpdesk, ticket, ev.AUTOMATION_LOOP_STOPPED)) == 1

@@ -402,11 +402,24 @@ def _message_text(work: Work, events: Sequence[TicketEvent]) -> str | None:
 
 
 class _Cascade:
-    """One unit of work's cascade: the depth of each event automation caused."""
+    """One unit of work's cascade: per ticket, how many rounds of rules fired on it.
+
+    Counting rounds per ticket (rather than following which event caused which) also bounds
+    a loop that runs through another reactor (a rule's change makes another feature change
+    the ticket, which triggers the rule again).
+    """
 
     def __init__(self) -> None:
-        self.depth: dict[str, int] = {}
+        self.rounds: dict[str, int] = {}
         self.stopped: set[str] = set()
+        self.customers: dict[str, Customer] = {}
+
+    def customer(self, work: Work, customer_id: str) -> Customer:
+        """The customer, read once per unit of work (rules never change customers)."""
+        found = self.customers.get(customer_id)
+        if found is None:
+            found = self.customers[customer_id] = work.uow.customers.get(customer_id)
+        return found
 
 
 _CASCADES: weakref.WeakKeyDictionary[Work, _Cascade] = weakref.WeakKeyDictionary()
@@ -461,14 +474,14 @@ def _run_event_rules(
     triggers = _triggers(evs)
     if not triggers:
         return
-    depth = max(cascade.depth.get(e.id, 0) for e in evs) + 1
+    depth = cascade.rounds.get(ticket_id, 0) + 1
     try:
         ticket = work.ticket(ticket_id)
     except NotFound:
         return
     if ticket.merged_into is not None:
         return
-    customer = work.uow.customers.get(ticket.customer_id)
+    customer = cascade.customer(work, ticket.customer_id)
     fired: set[str] = set()
     held_back: list[str] = []
     contexts: dict[tuple[str, int], EvalContext] = {}  # by trigger and ticket version
@@ -493,10 +506,8 @@ def _run_event_rules(
                 held_back.append(rule.name)
                 continue
             fired.add(rule.name)
-            start = len(work.events)
+            cascade.rounds[ticket_id] = depth
             _fire_rule(desk, work, ticket, rule, kind="event", trigger=trigger, depth=depth)
-            for event in work.events[start:]:
-                cascade.depth[event.id] = depth
     if held_back and ticket_id not in cascade.stopped:
         cascade.stopped.add(ticket_id)
         current = work.ticket(ticket_id)
@@ -726,7 +737,7 @@ def _refresh(desk: Helpdesk, work: Work, ticket_ids: Sequence[str], *, force: bo
             continue
         holds: dict[str, bool] = {}
         if ticket.merged_into is None and rules:
-            customer = work.uow.customers.get(ticket.customer_id)
+            customer = _cascade(work).customer(work, ticket.customer_id)
             ctx = _context(desk, work, _facts(work, ticket, customer))
             holds = {rule.name: rule.when.holds(ctx) for rule in rules}
         tracked = track(tid, old, holds, work.now)
@@ -776,16 +787,14 @@ def _sweep_tickets(desk: Helpdesk, ticket_ids: Sequence[str], now: datetime) -> 
                 ticket = work.ticket(tid)
                 if ticket.merged_into is not None:
                     break
-                customer = work.uow.customers.get(ticket.customer_id)
+                customer = cascade.customer(work, ticket.customer_id)
                 if not rule.when.holds(_context(desk, work, _facts(work, ticket, customer))):
                     continue  # no longer holds: the refresh below drops the state
                 entered = states[rule.name].entered_at
                 if not work.uow.automation.mark_fired(tid, rule.name, entered, now):
                     continue  # another sweeper fired it, or the entry changed
-                start = len(work.events)
+                cascade.rounds[tid] = 1
                 _fire_rule(desk, work, ticket, rule, kind="time", trigger=None, depth=1)
-                for event in work.events[start:]:
-                    cascade.depth[event.id] = 1
                 fired += 1
         _refresh(desk, work, ticket_ids, force=True)
     return fired
