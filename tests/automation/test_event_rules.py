@@ -443,3 +443,38 @@ def test_loop_guard_also_bounds_a_loop_through_another_reactor(helpdesk: Helpdes
     depths = [e.data["depth"] for e in helpdesk.events(ticket) if e.kind == ev.AUTOMATION_FIRED]
     assert sorted(set(depths)) == [1, 2, 3, 4]
     assert len(kinds(helpdesk, ticket, ev.AUTOMATION_LOOP_STOPPED)) == 1
+
+
+def test_out_of_hours_auto_reply_by_a_named_calendar(
+    helpdesk: Helpdesk, helpdesk_clock: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    helpdesk.save_template("closed_now", {"zh": "现在是非工作时间，我们将在上班后尽快回复。"})
+    helpdesk.save_template("a_note", {"en": "x"}, kind="note")
+    rules = {
+        "event_rules": [
+            rule(
+                "after-hours",
+                "ticket.created",
+                [{"action": "reply", "template": "closed_now"}],
+                {"field": "time.open", "op": "eq", "value": False, "calendar": "office"},
+            )
+        ]
+    }
+    with pytest.raises(InvalidDefinition, match="'note' template, not a reply"):
+        helpdesk.configure_automation(
+            {
+                "event_rules": [
+                    rule("n", "ticket.created", [{"action": "reply", "template": "a_note"}])
+                ]
+            }
+        )
+    helpdesk.configure_automation(rules, calendars={"office": OFFICE})
+    customer = helpdesk.add_customer("C", email="c@example.cn")
+    helpdesk_clock.set(datetime(2026, 11, 2, 3, 0, tzinfo=UTC))  # Monday 11:00 in Shanghai
+    day = helpdesk.open_ticket(customer, "s", "t")
+    helpdesk_clock.set(datetime(2026, 11, 2, 13, 0, tzinfo=UTC))  # Monday 21:00
+    night = helpdesk.open_ticket(customer, "s", "t")
+    assert fired(helpdesk, day) == []
+    assert fired(helpdesk, night) == ["after-hours"]

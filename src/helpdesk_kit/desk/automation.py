@@ -214,7 +214,9 @@ class AutomationCommands:
         if not isinstance(lease, timedelta) or lease <= timedelta(0):
             problems.append(f"lease must be a positive timedelta, got {lease!r}")
         with desk.storage.unit_of_work() as uow:
-            templates = frozenset(t.name for t in uow.templates.list())
+            stored = uow.templates.list()
+            templates = frozenset(t.name for t in stored)
+            kinds = {t.name: t.kind for t in stored}
             groups = frozenset(g.name for g in uow.groups.list())
             found = uow.macros.list()
             macros = frozenset(m.name for m in found) | frozenset(
@@ -225,6 +227,18 @@ class AutomationCommands:
             Known(templates, frozenset(known_calendars), transitions, groups, macros)
         )
         problems += self._text_problems(ruleset)
+        for group_name, rule_list in (
+            ("event_rules", ruleset.event_rules),
+            ("time_rules", ruleset.time_rules),
+        ):
+            for rule in rule_list:
+                for i, action in enumerate(rule.actions):
+                    if isinstance(action, Reply) and kinds.get(action.template, "reply") != "reply":
+                        problems.append(
+                            f"{group_name}.{rule.name}.actions[{i}]: template "
+                            f"{action.template!r} is a {kinds[action.template]!r} template, "
+                            "not a reply"
+                        )
         if problems:
             raise InvalidDefinition("automation rules", problems)
         config = AutomationConfig(
