@@ -13,16 +13,26 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from helpdesk_kit.errors import HelpdeskError, InvalidInput
 
-__all__ = ["ESCALATION_ENV", "SLA_ENV", "add_parser", "configure_sweeps", "run_sweeps"]
+__all__ = [
+    "ESCALATION_ENV",
+    "RULES_ENV",
+    "SLA_ENV",
+    "add_parser",
+    "configure_sweeps",
+    "run_sweeps",
+]
 
 #: Where ``--sla`` is taken from when it is not given.
 SLA_ENV = "HELPDESK_KIT_SLA"
 #: Where ``--escalation`` is taken from when it is not given.
 ESCALATION_ENV = "HELPDESK_KIT_ESCALATION"
+#: Where ``--rules`` is taken from when it is not given.
+RULES_ENV = "HELPDESK_KIT_RULES"
 
 log = logging.getLogger("helpdesk_kit")
 
@@ -57,12 +67,21 @@ def add_parser(subparsers: Any) -> None:
         help="escalation policies: a TOML/JSON file, or 'guide' for the guide's path "
         f"(default: ${ESCALATION_ENV}; without either, no escalations are swept)",
     )
+    parser.add_argument(
+        "--rules",
+        default=None,
+        metavar="FILE",
+        help=f"automation rules (a TOML file, see docs/automation.md) whose time rules are "
+        f"swept (default: ${RULES_ENV}; without either, no time rules)",
+    )
     parser.set_defaults(handler=_run)
 
 
-def configure_sweeps(desk: Any, sla: str | None, escalation: str | None = None) -> None:
-    """Configure SLA and escalation on ``desk`` from ``--sla``/``--escalation`` (a file path or
-    ``"guide"``); None: leave it."""
+def configure_sweeps(
+    desk: Any, sla: str | None, escalation: str | None = None, rules: str | None = None
+) -> None:
+    """Configure SLA (``--sla``: a file or ``"guide"``), escalation (``--escalation``: a file
+    or ``"guide"``) and automation (``--rules``: a file) on ``desk``; None leaves each alone."""
     if sla == "guide":
         from helpdesk_kit.sla import guide_policies
 
@@ -75,6 +94,8 @@ def configure_sweeps(desk: Any, sla: str | None, escalation: str | None = None) 
         desk.configure_escalation(guide_escalation())
     elif escalation:
         desk.configure_escalation(escalation)
+    if rules:
+        desk.configure_automation(Path(rules))
 
 
 def _describe(result: Any) -> str:
@@ -140,6 +161,7 @@ def _run(args: argparse.Namespace) -> int:
             desk,
             args.sla or os.environ.get(SLA_ENV),
             args.escalation or os.environ.get(ESCALATION_ENV),
+            args.rules or os.environ.get(RULES_ENV),
         )
         run_sweeps(desk, every=every, rounds=rounds)
     return 0

@@ -16,6 +16,7 @@ from helpdesk_kit.clock import Clock, SystemClock, ensure_aware, to_utc
 from helpdesk_kit.desk import kb_plugin
 from helpdesk_kit.desk.analytics import KpiCommands
 from helpdesk_kit.desk.authority import AuthorityCommands
+from helpdesk_kit.desk.automation import AutomationCommands
 from helpdesk_kit.desk.bot import BotCommands
 from helpdesk_kit.desk.bulk import ImportSummary
 from helpdesk_kit.desk.channels import ChannelCommands
@@ -104,6 +105,7 @@ class Helpdesk(
     BotCommands,
     SurveyCommands,
     KpiCommands,
+    AutomationCommands,
 ):
     """A help desk: tickets, customers, agents and the commands that change them.
 

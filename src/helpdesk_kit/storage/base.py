@@ -25,6 +25,7 @@ from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
+from helpdesk_kit.storage.automation import AutomationRepository
 from helpdesk_kit.storage.bot import BotRepository
 from helpdesk_kit.storage.channels import ChannelRepository
 from helpdesk_kit.storage.escalation import EscalationRepository
@@ -480,6 +481,7 @@ class UnitOfWork(Protocol):
     surveys: SurveyRepository
     analytics: AnalyticsRepository
     escalations: EscalationRepository
+    automation: AutomationRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

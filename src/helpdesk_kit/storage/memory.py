@@ -20,6 +20,7 @@ from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import AlreadyExists, ConcurrencyConflict, InvalidInput, NotFound
 from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
+from helpdesk_kit.storage.automation import AutomationRepository
 from helpdesk_kit.storage.base import (
     DEFAULT_LEASE,
     AgentRepository,
@@ -48,6 +49,7 @@ from helpdesk_kit.storage.kb import (
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.storage.memory_analytics import MemoryAnalytics
 from helpdesk_kit.storage.memory_authority import MemoryAuthority
+from helpdesk_kit.storage.memory_automation import MemoryAutomation
 from helpdesk_kit.storage.memory_bot import MemoryBot
 from helpdesk_kit.storage.memory_channels import MemoryChannels
 from helpdesk_kit.storage.memory_escalation import MemoryEscalations
@@ -591,6 +593,7 @@ class MemoryUnitOfWork:
         self.surveys: SurveyRepository = MemorySurveys(data, self._undo)
         self.analytics: AnalyticsRepository = MemoryAnalytics(data, self._undo)
         self.escalations: EscalationRepository = MemoryEscalations(data, self._undo)
+        self.automation: AutomationRepository = MemoryAutomation(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

@@ -72,3 +72,14 @@ __all__ = [
 ESCALATION_FIRED = "escalation.fired"  # data: policy, level, why, actions, notifications
 LIFECYCLE_CHANGED = "ticket.lifecycle_changed"  # data: from_lifecycle, to_lifecycle, from, to
 __all__ += ["ESCALATION_FIRED", "LIFECYCLE_CHANGED"]
+# Automation rules (docs/automation.md).
+AUTOMATION_FIRED = "automation.fired"  # data: rule, rule_kind (event/time), trigger, depth
+AUTOMATION_LOOP_STOPPED = "automation.loop_stopped"  # data: rules, depth, max_depth
+AUTOMATION_FAILED = "automation.failed"  # data: rule, action, error (an action could not run)
+AUTOMATION_NOTIFY = "automation.notify"  # data: rule, notification, recipients, subject, text
+__all__ += [
+    "AUTOMATION_FAILED",
+    "AUTOMATION_FIRED",
+    "AUTOMATION_LOOP_STOPPED",
+    "AUTOMATION_NOTIFY",
+]

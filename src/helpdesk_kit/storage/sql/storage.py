@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from helpdesk_kit.errors import ConfigurationError, StorageError
 from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
+from helpdesk_kit.storage.automation import AutomationRepository
 from helpdesk_kit.storage.base import (
     AgentRepository,
     CustomerRepository,
@@ -37,6 +38,7 @@ from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
 from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.storage.sql.analytics import SqlAnalytics
 from helpdesk_kit.storage.sql.authority import SqlAuthority
+from helpdesk_kit.storage.sql.automation import SqlAutomation
 from helpdesk_kit.storage.sql.bot import SqlBot
 from helpdesk_kit.storage.sql.channels import SqlChannels
 from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
@@ -110,6 +112,7 @@ class SqlUnitOfWork:
         self.surveys: SurveyRepository = SqlSurveys(self)
         self.analytics: AnalyticsRepository = SqlAnalytics(self)
         self.escalations: EscalationRepository = SqlEscalations(self)
+        self.automation: AutomationRepository = SqlAutomation(self)
 
     # -- plumbing for the repositories
 

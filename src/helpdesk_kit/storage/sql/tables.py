@@ -323,6 +323,7 @@ due_items = Table(
 from helpdesk_kit.storage.sql import (  # noqa: E402, F401
     tables_analytics,
     tables_authority,
+    tables_automation,
     tables_bot,
     tables_escalation,
     tables_feedback,

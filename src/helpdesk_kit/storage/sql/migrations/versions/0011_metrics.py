@@ -4,7 +4,7 @@ Every ticket already stored is listed in ``kpi_dirty``, so the first KPI query d
 new facts from the event log.
 
 Revision ID: 0011_metrics
-Revises: 0009_escalation
+Revises: 0010_automation
 Create Date: 2026-12-01
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_metrics"
-down_revision = "0009_escalation"
+down_revision = "0010_automation"
 branch_labels = None
 depends_on = None
 
