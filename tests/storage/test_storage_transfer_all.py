@@ -81,6 +81,18 @@ def fill(desk: Helpdesk) -> None:
     assert isinstance(clock, FrozenClock)
     simulate(desk, start=START, days=1, seed=3, tickets=12)
     desk.configure_escalation(escalation_guide())
+    desk.configure_automation(
+        {
+            "time_rules": [
+                {
+                    "name": "open-nudge",
+                    "when": {"field": "ticket.status", "op": "ne", "value": "closed"},
+                    "after": "30d",
+                    "actions": [{"action": "add_tag", "tags": ["nudged"]}],
+                }
+            ]
+        }
+    )
     kb = desk.kb
     kb.import_starter()
     parent = kb.add_category("help", "Help", names={"zh": "帮助"})

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from helpdesk_kit.automation.state import RuleState
 from helpdesk_kit.bot.dialogue import Conversation
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.kb.model import ArticleVote
@@ -302,6 +303,27 @@ def _store_escalations(uow: MemoryUnitOfWork, rows: Rows) -> None:
             raise InvalidInput(f"escalation level {'/'.join(fired.key)} is already stored")
 
 
+def _rule_state_row(state: RuleState) -> Row:
+    return {
+        "ticket_id": state.ticket_id,
+        "rule": state.rule,
+        "entered_at": state.entered_at,
+        "fired_at": state.fired_at,
+    }
+
+
+def _store_rule_states(uow: MemoryUnitOfWork, rows: Rows) -> None:
+    states = [
+        RuleState(r["ticket_id"], r["rule"], r["entered_at"], r["fired_at"])
+        for r in rows.get("automation_rule_states", ())
+    ]
+    stored = uow.automation.states_for([s.ticket_id for s in states])
+    for state in states:
+        if state.rule in stored.get(state.ticket_id, {}):
+            raise InvalidInput(f"automation state {state.ticket_id}/{state.rule} is already stored")
+    uow.automation.save(states)
+
+
 def _extra(name: str, to_row: Callable[[Any], Row]) -> Callable[[_Data], Iterator[Row]]:
     def rows(data: _Data) -> Iterator[Row]:
         return (to_row(x) for x in data.extra.get(name, {}).values())
@@ -367,6 +389,9 @@ MEMORY_TABLES: dict[str, MemoryTable] = {
     "bot_relabels": MemoryTable(_extra("bot_relabels", _relabel_row)),
     "surveys": MemoryTable(_extra("surveys", survey_row), _store_surveys),
     "escalations": MemoryTable(_extra("escalations", fired_row), _store_escalations),
+    "automation_rule_states": MemoryTable(
+        _extra("automation_rule_states", _rule_state_row), _store_rule_states
+    ),
 }
 
 
