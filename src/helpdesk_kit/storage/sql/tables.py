@@ -229,6 +229,9 @@ tickets = Table(
     # list order and keyset pagination
     Index(None, "created_at", "id"),
     Index(None, "group_id", "status"),
+    # inbox pages (mine, a group's, unassigned) in list order without sorting the whole view
+    Index(None, "assignee_id", "created_at", "id"),
+    Index(None, "group_id", "created_at", "id"),
     Index(None, "channel", "thread_key"),
     Index(None, "updated_at"),
     # the sweeper's auto-close: solved tickets whose window has passed
