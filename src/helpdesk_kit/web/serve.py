@@ -90,7 +90,8 @@ def run(url: str | None, host: str, port: int, password: str | None, **uvicorn: 
     print(f"  widget demo:  http://{host}:{port}/widget/demo")
     print(f"  workspace:    http://{host}:{port}/desk")
     for login in logins:
-        print(f"  login {login.login!r} password {login.password!r} ({', '.join(sorted(login.roles))})")
+        roles = ", ".join(sorted(login.roles))
+        print(f"  login {login.login!r} password {login.password!r} ({roles})")
     try:
         server.run(app, host=host, port=port, **uvicorn)
     finally:
