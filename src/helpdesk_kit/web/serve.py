@@ -51,7 +51,7 @@ def prepare_desk(desk: Helpdesk) -> dict[str, str]:
         ids[login] = found.id
     if desk._survey_settings is None:
         desk.configure_surveys(
-            SurveySettings(secret=secrets.token_bytes(32), per="interaction", channels=("chat",))
+            SurveySettings(secret=secrets.token_bytes(32), per="interaction")
         )
     return ids
 
