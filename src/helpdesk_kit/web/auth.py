@@ -116,7 +116,9 @@ class SimpleAuth:
         if data is None:
             return None
         login = data.get("u")
-        found = self.users.get(login) if isinstance(login, str) else None
+        if not isinstance(login, str):
+            return None
+        found = self.users.get(login)
         if found is None or data.get("h") != found.password_hash[-12:]:
             return None  # unknown now, or the password changed since
         return WebUser(login, found.name or login, found.roles, found.agent_id)
