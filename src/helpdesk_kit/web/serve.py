@@ -50,9 +50,7 @@ def prepare_desk(desk: Helpdesk) -> dict[str, str]:
             found = desk.add_agent(name, email=email, role=role, languages=["zh", "en"])
         ids[login] = found.id
     if desk._survey_settings is None:
-        desk.configure_surveys(
-            SurveySettings(secret=secrets.token_bytes(32), per="interaction")
-        )
+        desk.configure_surveys(SurveySettings(secret=secrets.token_bytes(32), per="interaction"))
     return ids
 
 
