@@ -44,7 +44,8 @@ settings = WebSettings(secret_key=%(secret)r, rate_burst=10**9, rate_per_second=
                        desk_threads=%(threads)d)
 app = create_app(desk, settings=settings)
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
-            ws=%(ws)r, backlog=4096, ws_ping_interval=None)
+            ws=%(ws)r, backlog=4096, ws_ping_interval=None,
+            ws_per_message_deflate=False)
 """
 
 
@@ -163,8 +164,8 @@ def run_inbox() -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=2000)
-    parser.add_argument("--messages", type=int, default=5, help="messages per visitor")
-    parser.add_argument("--gap", type=float, default=4.0, help="mean seconds between messages")
+    parser.add_argument("--messages", type=int, default=3, help="messages per visitor")
+    parser.add_argument("--gap", type=float, default=20.0, help="mean seconds between messages")
     parser.add_argument("--ws", default="websockets-sansio", help="uvicorn's WebSocket engine")
     parser.add_argument(
         "--threads", type=int, default=4, help="WebSettings.desk_threads (0: on the event loop)"
@@ -203,6 +204,16 @@ def main() -> int:
         server.terminate()
         server.wait(10)
     rtt, pings = result["rtt"], result["pings"]
+    load = os.getloadavg()
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load[0]:.1f} over the last minute "
+        "(the server, this client and anything else running share them)"
+    )
+    print(
+        f"offered: {args.sessions} visitors x {args.messages} messages, one every ~{args.gap:g} s "
+        f"each (~{args.sessions / args.gap:.0f} messages/s); desk_threads={args.threads}, "
+        f"uvicorn ws={args.ws}, no per-message deflate"
+    )
     rate = len(rtt) / result["chat_s"]
     print(
         f"web chat: {result['open']} WebSocket sessions open at once on one server process "

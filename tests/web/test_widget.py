@@ -321,3 +321,25 @@ def test_the_demo_host_page_carries_one_script_tag(client: TestClient) -> None:
         assert ".innerHTML" not in code
         assert "insertAdjacentHTML" not in code
         assert "document.write" not in code
+
+
+def test_the_desks_bot_answers_first(client: TestClient, helpdesk: Helpdesk) -> None:
+    def order_status(desk: Any, customer: Any, slots: dict[str, str]) -> dict[str, Any]:
+        return {"ok": True, "text": f"Order {slots.get('order_number')} ships today."}
+
+    def password_reset(desk: Any, customer: Any, slots: dict[str, str]) -> dict[str, Any]:
+        return {"ok": True, "text": "A reset link is on its way."}
+
+    helpdesk.configure_bot(
+        actions={"order_status": order_status, "password_reset": password_reset},
+        channels={"chat"},
+    )
+    token = frame_token(client)
+    with client.websocket_connect(f"/widget/ws?vt={token}&lang=zh") as ws:
+        ws.receive_json()
+        ws.send_json({"type": "message", "id": "1", "text": "我的订单到哪了"})
+        frames = [ws.receive_json() for _ in range(3)]
+    assert {"type": "status", "status": "bot", "ticket": "#1001"} in frames
+    [answer] = [f for f in frames if f["type"] == "message"]
+    assert answer["author"] == "bot"
+    assert "订单号" in answer["text"]  # the bot asks for the order number

@@ -91,6 +91,7 @@ def run(url: str | None, host: str, port: int, password: str | None, **uvicorn: 
         roles = ", ".join(sorted(login.roles))
         print(f"  login {login.login!r} password {login.password!r} ({roles})")
     try:
+        uvicorn.setdefault("ws_per_message_deflate", False)  # small chat frames: save the CPU
         server.run(app, host=host, port=port, **uvicorn)
     finally:
         desk.close()
