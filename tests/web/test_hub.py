@@ -10,6 +10,16 @@ from helpdesk_kit.desk import Helpdesk
 from helpdesk_kit.web.hub import Hub
 
 
+def run(scenario: Any) -> Any:
+    """``asyncio.run(scenario())`` in a thread of its own (a browser test's Playwright may
+    hold a running loop in the main thread)."""
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(scenario())))
+    thread.start()
+    thread.join(30)
+    return result[0]
+
+
 def test_subscribers_get_what_is_published_from_any_thread() -> None:
     async def scenario() -> list[dict[str, Any]]:
         hub = Hub()
@@ -26,7 +36,7 @@ def test_subscribers_get_what_is_published_from_any_thread() -> None:
         assert hub.subscribers("inbox") == 0
         return got
 
-    assert asyncio.run(scenario()) == [{"topic": "inbox", "n": 1}, {"topic": "inbox", "n": 2}]
+    assert run(scenario) == [{"topic": "inbox", "n": 1}, {"topic": "inbox", "n": 2}]
 
 
 def test_a_slow_subscriber_loses_its_oldest_payloads() -> None:
@@ -38,7 +48,7 @@ def test_a_slow_subscriber_loses_its_oldest_payloads() -> None:
             await asyncio.sleep(0)
             return [(await sub.get())["n"] for _ in range(3)]
 
-    assert asyncio.run(scenario()) == [2, 3, 4]
+    assert run(scenario) == [2, 3, 4]
 
 
 def test_ticket_events_reach_the_ticket_the_customer_and_the_inbox(
