@@ -343,3 +343,25 @@ def test_the_desks_bot_answers_first(client: TestClient, helpdesk: Helpdesk) -> 
     [answer] = [f for f in frames if f["type"] == "message"]
     assert answer["author"] == "bot"
     assert "订单号" in answer["text"]  # the bot asks for the order number
+
+
+def test_a_polled_session_is_forgotten_once_it_ended_and_was_read(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = frame_token(client)
+    headers = {"X-Visitor-Token": token}
+    session = client.post("/widget/api/connect", json={}, headers=headers).json()["session"]
+    client.post(
+        "/widget/api/send", json={"session": session, "frame": {"type": "end"}}, headers=headers
+    )
+    frames = client.get(f"/widget/api/poll?session={session}&after=0", headers=headers).json()
+    assert frames["frames"][-1] == {"type": "ended", "by": "visitor"}
+    import helpdesk_kit.web.widget as widget_module
+
+    monkeypatch.setattr(widget_module, "_POLL_SECONDS", 0.01)
+    empty = client.get(
+        f"/widget/api/poll?session={session}&after={frames['last']}", headers=headers
+    )
+    assert empty.json()["frames"] == []
+    gone = client.get(f"/widget/api/poll?session={session}&after={frames['last']}", headers=headers)
+    assert gone.status_code == 404

@@ -494,6 +494,11 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             after = 0
         found = await mailbox.wait(after, _POLL_SECONDS)
         last = found[-1][0] if found else after
+        if not found:
+            try:
+                state.chat.session(session_id)
+            except NotFound:  # ended (or gone) and everything delivered: forget the mailbox
+                state.polled.pop(session_id, None)
         return JSONResponse({"frames": [f for _s, f in found], "last": last})
 
     async def api_upload(request: Request) -> Response:

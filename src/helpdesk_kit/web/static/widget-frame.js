@@ -182,11 +182,16 @@
       if (transport !== me) { return; }
       fetch(root + "/widget/api/poll?session=" + encodeURIComponent(session) + "&after=" + last, {
         headers: { "X-Visitor-Token": token }, credentials: "same-origin",
-      }).then(function (r) { return r.json(); }).then(function (answer) {
+      }).then(function (r) {
+        if (r.status === 404) { throw new Error("gone"); }
+        return r.json();
+      }).then(function (answer) {
         last = answer.last;
         (answer.frames || []).forEach(onFrame);
         poll();
-      }).catch(function () { setTimeout(poll, 2000); });
+      }).catch(function (e) {
+        if (e.message !== "gone" && body.dataset.status !== "ended") { setTimeout(poll, 2000); }
+      });
     }
     api("connect", { session: session, name: visitorName }).then(function (answer) {
       session = answer.session;
