@@ -64,7 +64,9 @@ def test_views_select_open_tickets_by_owner(desk: Helpdesk) -> None:
     assert unassigned == {t.id for t in grp}
     assert all(r.customer_name == "Li Lei" for r in _all(desk, "mine", agent=ana))
     counts = view_counts(desk, agent=ana)
-    assert counts["mine"] == 4 and counts["group"] == 5 and counts["unassigned"] == 5
+    assert counts["mine"] == 4
+    assert counts["group"] == 5
+    assert counts["unassigned"] == 5
     assert "solved" not in active_statuses(desk)
 
 
@@ -78,11 +80,14 @@ def test_at_risk_lists_timers_due_within_the_horizon(desk: Helpdesk, helpdesk_cl
     helpdesk_clock.advance(timedelta(minutes=30))
     rows = _all(desk, "at_risk", agent=ana)
     assert [r.ticket.id for r in rows] == [urgent.id]
-    assert rows[0].at_risk and not rows[0].overdue
+    assert rows[0].at_risk
+    assert not rows[0].overdue
     helpdesk_clock.advance(timedelta(hours=7, minutes=10))
     rows = _all(desk, "at_risk", agent=ana)
     assert [r.ticket.id for r in rows] == [urgent.id, normal.id]
-    assert rows[0].overdue and rows[1].at_risk and not rows[1].overdue
+    assert rows[0].overdue
+    assert rows[1].at_risk
+    assert not rows[1].overdue
     # answered: the timer is met, the ticket leaves the view
     desk.reply(normal, "on it", author=ana)
     assert [r.ticket.id for r in _all(desk, "at_risk", agent=ana)] == [urgent.id]

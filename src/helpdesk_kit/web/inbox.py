@@ -93,7 +93,7 @@ def _check_limit(limit: int) -> int:
 
 def _urgent(timers: Sequence[SlaTimer]) -> SlaTimer | None:
     running = [t for t in timers if not t.finished and t.running and t.due_at is not None]
-    return min(running, key=lambda t: t.due_at or datetime.max) if running else None
+    return min(running, key=lambda t: (t.due_at, t.metric)) if running else None
 
 
 def _rows(
@@ -209,7 +209,7 @@ def _pick_group(desk: Helpdesk, agent: Agent | None, group_id: str | None) -> st
     if group_id is None:
         return mine[0].id if mine else None
     if group_id not in groups:
-        raise NotFound(f"no group {group_id!r}")
+        raise NotFound("group", group_id)
     return group_id
 
 
