@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "helpdesk_kit.cli.kb",
     "helpdesk_kit.cli.sweep",
     "helpdesk_kit.cli.report",
+    "helpdesk_kit.cli.serve",
 )
 
 
