@@ -19,11 +19,13 @@ import attrs
 
 from helpdesk_kit.desk import Helpdesk
 from helpdesk_kit.errors import InvalidInput, NotFound
+from helpdesk_kit.sla.policy import METRICS
 from helpdesk_kit.sla.timers import SlaTimer
 from helpdesk_kit.storage.base import TicketFilter
 from helpdesk_kit.tickets.model import Agent, StateCategory, Ticket
 
 __all__ = [
+    "AT_RISK_COUNT_CAP",
     "VIEWS",
     "InboxPage",
     "InboxRow",
@@ -39,8 +41,8 @@ VIEWS = ("mine", "group", "unassigned", "at_risk")
 DEFAULT_HORIZON = timedelta(hours=1)
 #: Largest page a caller may ask for.
 MAX_PAGE = 200
-#: How many at-risk timers one page may look through (the view is a short queue by nature).
-AT_RISK_SCAN = 5000
+#: The at-risk count stops here (the view shows "99+"): counting is a scan of the timers.
+AT_RISK_COUNT_CAP = 100
 
 _DONE = (StateCategory.SOLVED, StateCategory.CLOSED)
 
@@ -147,20 +149,25 @@ def _encode_offset(offset: int) -> str:
 
 
 def at_risk_timers(
-    desk: Helpdesk, *, now: datetime | None = None, horizon: timedelta = DEFAULT_HORIZON
+    desk: Helpdesk,
+    *,
+    now: datetime | None = None,
+    horizon: timedelta = DEFAULT_HORIZON,
+    limit: int = 1000,
 ) -> list[SlaTimer]:
-    """Running SLA timers due before ``now + horizon`` on open tickets, earliest first
-    (one per ticket: its most urgent)."""
+    """Running SLA timers due before ``now + horizon``, earliest first, one per ticket (its
+    most urgent), at most ``limit`` of them."""
     when = desk.now() if now is None else now
     with desk.storage.unit_of_work() as uow:
-        found = uow.sla.upcoming(when + horizon, limit=AT_RISK_SCAN)
+        # a ticket has at most one timer per metric: this many timers hold ``limit`` tickets
+        found = uow.sla.upcoming(when + horizon, limit=limit * len(METRICS))
     seen: set[str] = set()
     out = []
     for timer in found:
         if timer.ticket_id not in seen:
             seen.add(timer.ticket_id)
             out.append(timer)
-    return out
+    return out[:limit]
 
 
 def inbox_page(
@@ -217,7 +224,7 @@ def _at_risk_page(
     desk: Helpdesk, *, after: str | None, limit: int, now: datetime, horizon: timedelta
 ) -> InboxPage:
     offset = _offset_cursor(after)
-    timers = at_risk_timers(desk, now=now, horizon=horizon)
+    timers = at_risk_timers(desk, now=now, horizon=horizon, limit=offset + limit + 1)
     chosen = timers[offset : offset + limit]
     open_ = set(active_statuses(desk))
     tickets: list[Ticket] = []
@@ -242,7 +249,8 @@ def view_counts(
     group_id: str | None = None,
     horizon: timedelta = DEFAULT_HORIZON,
 ) -> dict[str, int]:
-    """How many open tickets each view holds (the numbers beside the view names)."""
+    """How many open tickets each view holds (the numbers beside the view names);
+    ``at_risk`` stops counting at :data:`AT_RISK_COUNT_CAP`."""
     statuses = active_statuses(desk)
     counts = {"mine": 0, "group": 0}
     if agent is not None:
@@ -251,5 +259,5 @@ def view_counts(
     if gid is not None:
         counts["group"] = desk.count_tickets(TicketFilter(status=statuses, group_id=gid))
     counts["unassigned"] = desk.count_tickets(TicketFilter(status=statuses, assignee_id=""))
-    counts["at_risk"] = len(at_risk_timers(desk, horizon=horizon))
+    counts["at_risk"] = len(at_risk_timers(desk, horizon=horizon, limit=AT_RISK_COUNT_CAP))
     return counts

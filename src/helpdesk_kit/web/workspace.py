@@ -24,6 +24,7 @@ import asyncio
 import itertools
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,7 @@ from helpdesk_kit.errors import HelpdeskError, InvalidInput, NotFound, Permissio
 from helpdesk_kit.sla.timers import SlaTimer
 from helpdesk_kit.tickets.model import Agent, AuthorKind, Customer, Message, Ticket
 from helpdesk_kit.web.auth import WebUser, require_user
-from helpdesk_kit.web.inbox import VIEWS, InboxPage, inbox_page, view_counts
+from helpdesk_kit.web.inbox import AT_RISK_COUNT_CAP, VIEWS, InboxPage, inbox_page, view_counts
 from helpdesk_kit.web.security import check_csrf, check_ws_origin
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ __all__ = ["DESK_TEXTS", "Presence", "routes", "ticket_parts"]
 #: Roles that may use the workspace.
 AGENT_ROLES = ("agent", "admin")
 PAGE_SIZE = 25
+#: How long the numbers beside the view names are reused (counting scans an index).
+COUNTS_TTL = 5.0
 
 DESK_TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -459,11 +462,27 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         root = request.scope.get("root_path", "")
         return RedirectResponse(f"{root}/desk/inbox/mine", status_code=303)
 
+    counts_cache: dict[tuple[str | None, str | None], tuple[float, dict[str, int]]] = {}
+
+    def cached_counts(agent: Agent | None, group: str | None) -> dict[str, int]:
+        key = (None if agent is None else agent.id, group)
+        now = time.monotonic()
+        hit = counts_cache.get(key)
+        if hit is not None and now - hit[0] < COUNTS_TTL:
+            return hit[1]
+        counts = view_counts(desk, agent=agent, group_id=group)
+        if len(counts_cache) > 10_000:
+            counts_cache.clear()
+        counts_cache[key] = (now, counts)
+        return counts
+
     def inbox_data(
-        view: str, agent: Agent | None, group: str | None, after: str | None
+        view: str, agent: Agent | None, group: str | None, after: str | None, part: bool
     ) -> tuple[InboxPage, dict[str, int], list[Any]]:
         page = inbox_page(desk, view, agent=agent, group_id=group, after=after, limit=PAGE_SIZE)
-        counts = view_counts(desk, agent=agent, group_id=page.group_id or group)
+        if part:  # a live refresh of the rows only
+            return page, {}, []
+        counts = cached_counts(agent, page.group_id or group)
         groups = desk.groups()
         mine = [g for g in groups if agent is not None and g.id in agent.groups]
         return page, counts, mine
@@ -477,11 +496,12 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             view = "unassigned"
         after = request.query_params.get("after") or None
         group = request.query_params.get("group") or None
+        part = bool(request.query_params.get("part"))
         try:
-            page, counts, groups = await ctx.run(inbox_data, view, agent, group, after)
+            page, counts, groups = await ctx.run(inbox_data, view, agent, group, after, part)
         except (InvalidInput, NotFound) as exc:
             raise HTTPException(400, str(exc)) from None
-        template = "desk/_rows.html" if request.query_params.get("part") else "desk/inbox.html"
+        template = "desk/_rows.html" if part else "desk/inbox.html"
         return ctx.render(
             request,
             template,
@@ -494,6 +514,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             agent=agent,
             when=local_time(desk),
             after=after,
+            cap=AT_RISK_COUNT_CAP,
         )
 
     async def ticket_page(request: Request) -> Response:
