@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
@@ -40,13 +40,17 @@ SESSION_COOKIE = "hk_session"
 _ITERATIONS = 200_000
 
 
+def _roles(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 @attrs.frozen
 class WebUser:
     """A signed-in person: an agent (``agent_id``), a manager or an admin."""
 
     id: str
     name: str
-    roles: frozenset[str] = attrs.field(converter=frozenset, default=frozenset())
+    roles: frozenset[str] = attrs.field(converter=_roles, default=frozenset())
     agent_id: str | None = None
 
 
@@ -87,7 +91,7 @@ class SimpleUser:
     """A user of :class:`SimpleAuth`: password hash, roles and the desk agent they are."""
 
     password_hash: str
-    roles: frozenset[str] = attrs.field(converter=frozenset, default=frozenset({"agent"}))
+    roles: frozenset[str] = attrs.field(converter=_roles, default=frozenset({"agent"}))
     agent_id: str | None = None
     name: str = ""
 
@@ -112,10 +116,12 @@ class SimpleAuth:
         if data is None:
             return None
         login = data.get("u")
-        found = self.users.get(login) if isinstance(login, str) else None
+        if not isinstance(login, str):
+            return None
+        found = self.users.get(login)
         if found is None or data.get("h") != found.password_hash[-12:]:
             return None  # unknown now, or the password changed since
-        return WebUser(login, found.name or login, found.roles, found.agent_id)  # type: ignore[arg-type]
+        return WebUser(login, found.name or login, found.roles, found.agent_id)
 
     def login_url(self, request: HTTPConnection) -> str:
         """The built-in login page, coming back to the current page."""

@@ -68,7 +68,13 @@ class WebContext:
         return response
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a (blocking) desk call in a worker thread, ``desk_threads`` at a time."""
+        """Run a (blocking) desk call in a worker thread, ``desk_threads`` at a time.
+
+        With ``desk_threads=0`` the call runs on the event loop itself (for an in-memory
+        desk, whose calls never wait on I/O: it saves the hop between threads).
+        """
+        if self.settings.desk_threads == 0:
+            return fn(*args, **kwargs)
         if self._limit is None:
             self._limit = anyio.CapacityLimiter(self.settings.desk_threads)
         return await anyio.to_thread.run_sync(

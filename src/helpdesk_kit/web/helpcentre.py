@@ -138,8 +138,11 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         if not found.is_published:
             raise HTTPException(404, "no such article")
         if not locale_matches(found.locale, lang):
-            other = await ctx.run(desk.kb.find_article, found.key, lang)
-            if other is not None and other.is_published:
+            group = await ctx.run(desk.kb.translations, found)
+            other = next(
+                (a for a in group if a.is_published and locale_matches(a.locale, lang)), None
+            )
+            if other is not None:
                 root = request.scope.get("root_path", "")
                 return RedirectResponse(f"{root}/help/article/{other.id}?lang={lang}", 303)
         with contextlib.suppress(HelpdeskError):  # a view count is not worth an error page

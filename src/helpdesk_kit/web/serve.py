@@ -50,9 +50,7 @@ def prepare_desk(desk: Helpdesk) -> dict[str, str]:
             found = desk.add_agent(name, email=email, role=role, languages=["zh", "en"])
         ids[login] = found.id
     if desk._survey_settings is None:
-        desk.configure_surveys(
-            SurveySettings(secret=secrets.token_bytes(32), per="interaction", channels=("chat",))
-        )
+        desk.configure_surveys(SurveySettings(secret=secrets.token_bytes(32), per="interaction"))
     return ids
 
 
@@ -90,7 +88,8 @@ def run(url: str | None, host: str, port: int, password: str | None, **uvicorn: 
     print(f"  widget demo:  http://{host}:{port}/widget/demo")
     print(f"  workspace:    http://{host}:{port}/desk")
     for login in logins:
-        print(f"  login {login.login!r} password {login.password!r} ({', '.join(sorted(login.roles))})")
+        roles = ", ".join(sorted(login.roles))
+        print(f"  login {login.login!r} password {login.password!r} ({roles})")
     try:
         server.run(app, host=host, port=port, **uvicorn)
     finally:

@@ -43,7 +43,8 @@ class WebSettings:
     #: Public endpoints: tokens per client IP and route, refilled at ``rate_per_second``.
     rate_burst: int = 30
     rate_per_second: float = 2.0
-    #: Desk commands at once in worker threads.
+    #: Desk commands at once in worker threads (0: run them on the event loop, for a desk
+    #: in memory whose calls never wait on I/O).
     desk_threads: int = 4
     #: Trust ``X-Forwarded-For`` for the client address (only behind your own proxy).
     trust_forwarded: bool = False

@@ -27,12 +27,31 @@
   launcher.id = "hk-launcher";
   launcher.setAttribute("aria-label", label[0]);
   launcher.title = label[0];
-  launcher.textContent = "💬";
+  var svgNs = "http://www.w3.org/2000/svg";
+  function icon(path) {
+    var svg = document.createElementNS(svgNs, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "28");
+    svg.setAttribute("height", "28");
+    svg.setAttribute("aria-hidden", "true");
+    var p = document.createElementNS(svgNs, "path");
+    p.setAttribute("d", path);
+    p.setAttribute("fill", "none");
+    p.setAttribute("stroke", "currentColor");
+    p.setAttribute("stroke-width", "2");
+    p.setAttribute("stroke-linecap", "round");
+    p.setAttribute("stroke-linejoin", "round");
+    svg.appendChild(p);
+    return svg;
+  }
+  var bubble = "M4 5h16v11H9l-5 4z";
+  var cross = "M6 6l12 12M18 6L6 18";
+  launcher.appendChild(icon(bubble));
   var ls = launcher.style;
   ls.position = "fixed"; ls.right = "20px"; ls.bottom = "20px"; ls.zIndex = "2147483000";
   ls.width = "56px"; ls.height = "56px"; ls.borderRadius = "50%"; ls.border = "0";
   ls.background = data.color || "#1769e0"; ls.color = "#fff"; ls.fontSize = "26px";
-  ls.lineHeight = "56px"; ls.padding = "0"; ls.cursor = "pointer";
+  ls.lineHeight = "0"; ls.padding = "0"; ls.cursor = "pointer";
   ls.boxShadow = "0 4px 14px rgba(0,0,0,.25)";
 
   function frameUrl() {
@@ -73,7 +92,7 @@
     }
     if (frame) { frame.style.display = yes ? "block" : "none"; }
     launcher.setAttribute("aria-expanded", yes ? "true" : "false");
-    launcher.textContent = yes ? "×" : "💬";
+    launcher.replaceChild(icon(yes ? cross : bubble), launcher.firstChild);
     launcher.setAttribute("aria-label", yes ? label[1] : label[0]);
     place();
   }
