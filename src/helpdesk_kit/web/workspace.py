@@ -373,7 +373,7 @@ def _plain_text(value: Any) -> str:
 def _author_names(
     desk: Helpdesk, messages: Sequence[Message], customer: Customer
 ) -> dict[str, str]:
-    names = {customer.id: customer.name or customer.id}
+    names = {customer.id: customer.name}  # empty: the page says "Customer"
     for m in messages:
         if m.author_kind is AuthorKind.AGENT and m.author_id and m.author_id not in names:
             try:
