@@ -217,3 +217,35 @@ def test_at_risk_view_over_http(app, desk: Helpdesk, helpdesk_clock) -> None:
     html = client.get("/desk/inbox/at_risk").text
     assert "urgent thing" in html
     assert t.ref in html
+
+
+def test_applying_a_macro_runs_it_in_one_go(app, desk: Helpdesk) -> None:
+    t = desk.open_ticket(desk.add_customer("Sun"), "late parcel", "where is it")
+    client, token = signed_in(app, "ana")
+    macro = next(m for m in desk.macros() if m.template is not None)
+    r = client.post(
+        f"/desk/tickets/{t.number}/macro", data={"csrf_token": token, "name": macro.name}
+    )
+    assert "done=1" in r.headers["location"]
+    replies = [m for m in desk.messages(t) if m.public and m.author_kind.value == "agent"]
+    assert len(replies) == 1
+    r = client.post(f"/desk/tickets/{t.number}/macro", data={"csrf_token": token, "name": "nope"})
+    assert "error=" in r.headers["location"]
+    assert client.get(f"/desk/tickets/{t.number}/macros/nope").status_code == 400
+
+
+def test_a_sign_in_without_an_agent_reads_but_cannot_answer(desk: Helpdesk) -> None:
+    from helpdesk_kit.web import SimpleAuth, SimpleUser, WebSettings, create_app
+
+    from .workspace_support import _HASH
+
+    auth = SimpleAuth({"admin": SimpleUser(_HASH, {"admin"}, None, "Root")}, secret="s")
+    app = create_app(desk, auth, settings=WebSettings(secret_key="k" * 32))
+    t = desk.open_ticket(desk.add_customer("Tan"), "question", "hello")
+    client, token = signed_in(app, "admin")
+    page = client.get(f"/desk/tickets/{t.number}")
+    assert page.status_code == 200
+    assert 'id="reply-form"' not in page.text
+    r = client.post(f"/desk/tickets/{t.number}/reply", data={"csrf_token": token, "text": "hi"})
+    assert r.status_code == 403
+    assert client.get("/desk/inbox/mine").status_code == 200  # shows the unassigned view
