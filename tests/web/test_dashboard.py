@@ -83,3 +83,12 @@ def test_report_links(desk: Helpdesk) -> None:
     assert boss.get(f"/dashboard/report?period={month}&format=json").json()
     assert boss.get("/dashboard/report?period=nonsense").status_code == 400
     assert boss.get(f"/dashboard/report?period={month}&format=exe").status_code == 400
+
+
+def test_chart_titles_are_escaped(desk: Helpdesk) -> None:
+    from helpdesk_kit.web.dashboard import _trend_charts
+
+    titles = dict.fromkeys(("volume", "first_response", "csat"), XSS)
+    charts = _trend_charts(desk, desk.now().date(), titles)
+    assert all("<script>" not in str(svg) for svg in charts)
+    assert all("&lt;script&gt;" in str(svg) for svg in charts)

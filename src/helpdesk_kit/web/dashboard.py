@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import attrs
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -212,8 +213,12 @@ def _days(end: date, count: int) -> list[date]:
     return [end - timedelta(days=count - 1 - i) for i in range(count)]
 
 
-def _trend_charts(desk: Helpdesk, today: date, titles: dict[str, str]) -> list[str]:
-    """Inline SVG line charts of the last :data:`TREND_DAYS` days."""
+def _trend_charts(desk: Helpdesk, today: date, titles: dict[str, str]) -> list[Markup]:
+    """Inline SVG line charts of the last :data:`TREND_DAYS` days.
+
+    Marked safe for the templates: :mod:`helpdesk_kit.analytics.charts` escapes every
+    label and title it writes, and numbers are all the rest.
+    """
     days = _days(today, TREND_DAYS)
     period = f"{days[0].isoformat()}..{today.isoformat()}"
     found = desk.kpis(["volume", "first_response", "csat"], period, grain="day")
@@ -228,19 +233,14 @@ def _trend_charts(desk: Helpdesk, today: date, titles: dict[str, str]) -> list[s
         return out
 
     volume = [v or 0.0 for v in series("volume", "tickets")]
-    return [
-        strip_inline_styles(line_chart(titles["volume"], labels, [("tickets", volume)])),
-        strip_inline_styles(
-            line_chart(
-                titles["first_response"],
-                labels,
-                [("p50", series("first_response", "p50_s", 1 / 60))],
-            )
+    charts = [
+        line_chart(titles["volume"], labels, [("tickets", volume)]),
+        line_chart(
+            titles["first_response"], labels, [("p50", series("first_response", "p50_s", 1 / 60))]
         ),
-        strip_inline_styles(
-            line_chart(titles["csat"], labels, [("CSAT", series("csat", "csat", 100))])
-        ),
+        line_chart(titles["csat"], labels, [("CSAT", series("csat", "csat", 100))]),
     ]
+    return [Markup(strip_inline_styles(svg)) for svg in charts]
 
 
 def _queue(rows: Sequence[MetricRow], key: str, names: dict[str, str]) -> list[tuple[str, int]]:
