@@ -249,3 +249,23 @@ def test_a_sign_in_without_an_agent_reads_but_cannot_answer(desk: Helpdesk) -> N
     r = client.post(f"/desk/tickets/{t.number}/reply", data={"csrf_token": token, "text": "hi"})
     assert r.status_code == 403
     assert client.get("/desk/inbox/mine").status_code == 200  # shows the unassigned view
+
+
+def test_agent_sets_own_status_and_errors_are_signed(app, desk: Helpdesk) -> None:
+    client, token = signed_in(app, "ana")
+    r = client.post(
+        "/desk/status",
+        data={"csrf_token": token, "status": "away", "next": "https://evil.example/"},
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/desk/inbox/mine"
+    assert desk.get_agent(agent_id(desk, "Ana")).status.value == "away"
+    assert client.post("/desk/status", data={"csrf_token": token, "status": "x"}).status_code == 400
+    t = desk.open_ticket(desk.add_customer("F"), "flash", "x")
+    r = client.post(
+        f"/desk/tickets/{t.number}/transition", data={"csrf_token": token, "name": "nonsense"}
+    )
+    shown = client.get(r.headers["location"]).text
+    assert "nonsense" in shown
+    forged = client.get(f"/desk/tickets/{t.number}?error=Refund+approved").text
+    assert "Refund approved" not in forged

@@ -40,10 +40,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from helpdesk_kit.errors import HelpdeskError, InvalidInput, NotFound, PermissionDenied
 from helpdesk_kit.sla.timers import SlaTimer
-from helpdesk_kit.tickets.model import Agent, AuthorKind, Customer, Message, Ticket
+from helpdesk_kit.tickets.model import Agent, AgentStatus, AuthorKind, Customer, Message, Ticket
 from helpdesk_kit.web.auth import WebUser, require_user
 from helpdesk_kit.web.inbox import AT_RISK_COUNT_CAP, VIEWS, InboxPage, inbox_page, view_counts
-from helpdesk_kit.web.security import check_csrf, check_ws_origin
+from helpdesk_kit.web.security import check_csrf, check_ws_origin, sign, unsign
 
 if TYPE_CHECKING:
     from helpdesk_kit.desk import Helpdesk
@@ -122,6 +122,11 @@ DESK_TEXTS: dict[str, dict[str, str]] = {
         "desk.metric.periodic_update": "Periodic update",
         "desk.metric.resolution": "Resolution",
         "desk.overdue": "overdue",
+        "desk.status": "My status",
+        "desk.status.set": "Set",
+        "desk.status.online": "online",
+        "desk.status.away": "away",
+        "desk.status.offline": "offline",
     },
     "zh": {
         "desk.title": "工作台",
@@ -187,6 +192,11 @@ DESK_TEXTS: dict[str, dict[str, str]] = {
         "desk.metric.periodic_update": "定期更新",
         "desk.metric.resolution": "解决",
         "desk.overdue": "已超时",
+        "desk.status": "我的状态",
+        "desk.status.set": "设置",
+        "desk.status.online": "在线",
+        "desk.status.away": "离开",
+        "desk.status.offline": "离线",
     },
 }
 
@@ -438,6 +448,17 @@ def _back(request: Request, number: int, **params: str) -> RedirectResponse:
     return RedirectResponse(f"{root}/desk/tickets/{number}{query}", status_code=303)
 
 
+def _flash(secret: str, message: str) -> str:
+    """A refusal's message for the page to show, signed so a link cannot put words there."""
+    return sign(secret, "desk-flash", {"m": message[:300], "exp": int(time.time()) + 300})
+
+
+def _unflash(secret: str, value: str | None) -> str | None:
+    data = unsign(secret, "desk-flash", value)
+    message = None if data is None else data.get("m")
+    return message if isinstance(message, str) else None
+
+
 async def _form(request: Request) -> dict[str, str]:
     await check_csrf(request)
     form = await request.form()
@@ -515,6 +536,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             when=local_time(desk),
             after=after,
             cap=AT_RISK_COUNT_CAP,
+            statuses=[s.value for s in AgentStatus],
         )
 
     async def ticket_page(request: Request) -> Response:
@@ -530,7 +552,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             viewers=presence.viewers(parts["ticket"].id),
             me=user,
             notice=request.query_params.get("done"),
-            error=request.query_params.get("error"),
+            error=_unflash(ctx.settings.secret_key, request.query_params.get("error")),
             **parts,
             **side,
         )
@@ -559,7 +581,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         try:
             await ctx.run(fn, agent, ticket, form)
         except (InvalidInput, PermissionDenied, HelpdeskError) as exc:
-            return _back(request, number, error=str(exc)[:300])
+            return _back(request, number, error=_flash(ctx.settings.secret_key, str(exc)))
         return _back(request, number, done="1")
 
     def do_reply(agent: Agent, ticket: Ticket, form: dict[str, str]) -> None:
@@ -593,6 +615,21 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
 
     async def take(request: Request) -> Response:
         return await command(request, do_take)
+
+    async def status(request: Request) -> Response:
+        _user, agent = await ctx.run(user_and_agent, request)
+        form = await _form(request)
+        if agent is None:
+            raise HTTPException(403, "your sign-in is not linked to a desk agent")
+        wanted = form.get("status", "")
+        if wanted not in {s.value for s in AgentStatus}:
+            raise HTTPException(400, f"unknown status {wanted!r}")
+        await ctx.run(desk.set_agent_status, agent, wanted)
+        target = form.get("next", "")
+        root = request.scope.get("root_path", "")
+        if not target.startswith(f"{root}/desk/") or "//" in target or "\\" in target:
+            target = f"{root}/desk/inbox/mine"
+        return RedirectResponse(target, status_code=303)
 
     async def macro_preview(request: Request) -> Response:
         _user, agent = await ctx.run(user_and_agent, request)
@@ -670,6 +707,7 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         ),
         Route("/desk/tickets/{number:int}/macro", macro, methods=["POST"], name="desk_macro"),
         Route("/desk/tickets/{number:int}/take", take, methods=["POST"], name="desk_take"),
+        Route("/desk/status", status, methods=["POST"], name="desk_status"),
         Route("/desk/tickets/{number:int}/macros/{name}", macro_preview, name="desk_macro_preview"),
         WebSocketRoute("/desk/live", live, name="desk_live"),
     ]
