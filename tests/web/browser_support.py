@@ -1,7 +1,6 @@
-"""Real-browser helpers: the app served by uvicorn in a thread, Chromium through Playwright.
-
-Browser tests skip with a clear message when ``/usr/bin/chromium`` or the ``playwright``
-package is missing (``apt-get install -y chromium``; never ``playwright install``).
+"""Real-browser helpers of the workspace tests: the app served by uvicorn in a thread, page
+watchers, screenshots. The browser itself is conftest.py's session ``browser`` fixture (it
+skips with a clear message when ``/usr/bin/chromium`` or ``playwright`` is missing).
 """
 
 from __future__ import annotations
@@ -14,22 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
-
-CHROMIUM = "/usr/bin/chromium"
 #: Set to a directory to save the screenshots the browser tests take (docs/img).
 SCREENSHOTS = os.environ.get("HELPDESK_KIT_SCREENSHOTS")
-
-
-def need_browser() -> Any:
-    """The Playwright sync API, or skip the test saying what is missing."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"browser test: {CHROMIUM} is missing (apt-get install -y chromium)")
-    try:
-        from playwright import sync_api
-    except ImportError:
-        pytest.skip("browser test: the playwright package is missing (pip install playwright)")
-    return sync_api
 
 
 def free_port() -> int:

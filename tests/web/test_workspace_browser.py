@@ -1,6 +1,7 @@
-"""In Chromium: a visitor chats from the widget (desktop and phone), an agent answers from
-the workspace in another browser context, the visitor rates; a second agent on the same
-ticket sees a warning; XSS payloads sent by the visitor render escaped in the workspace."""
+"""In Chromium (the session's ``browser`` fixture of conftest.py): a visitor chats from the
+widget (desktop and phone), an agent answers from the workspace in another browser context,
+the visitor rates; a second agent on the same ticket sees a warning; XSS payloads sent by
+the visitor render escaped in the workspace."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from helpdesk_kit.desk import DeskSettings
 from helpdesk_kit.feedback import SurveySettings
 from helpdesk_kit.storage.sql import SqlStorage
 
-from .browser_support import Watch, need_browser, served, shot, sign_in
+from .browser_support import Watch, served, shot, sign_in
 from .workspace_support import PASSWORD, make_app
 
 PAYLOADS = [
@@ -62,15 +63,6 @@ def live(tmp_path) -> Iterator[tuple[str, Helpdesk]]:
     with served(make_app(desk)) as base:
         yield base, desk
     desk.close()
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_api = need_browser()
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 def _visitor_says(page: Any, base: str, text: str) -> Any:
@@ -160,11 +152,14 @@ def test_visitor_chats_agent_answers_from_workspace_visitor_rates(live, browser)
     shot(agent, "workspace-inbox.png")
     for w in (agent_watch, visitor_watch, bo_watch, phone_watch):
         w.check()
+    for c in (agent_ctx, visitor_ctx, phone_ctx):
+        c.close()
 
 
 def test_xss_payloads_render_escaped_in_the_workspace(live, browser) -> None:
     base, desk = live
-    visitor = browser.new_context().new_page()
+    visitor_ctx = browser.new_context()
+    visitor = visitor_ctx.new_page()
     visitor_watch = Watch(visitor)
     frame = _visitor_says(visitor, base, PAYLOADS[0])
     for payload in PAYLOADS[1:]:
@@ -175,7 +170,8 @@ def test_xss_payloads_render_escaped_in_the_workspace(live, browser) -> None:
     # the visitor's name, as a host site or the offline form would set it
     desk.update_customer(ticket.customer_id, name=PAYLOADS[1])
 
-    agent = browser.new_context().new_page()
+    agent_ctx = browser.new_context()
+    agent = agent_ctx.new_page()
     agent_watch = Watch(agent)
     sign_in(agent, base, "ana", PASSWORD)
     for url in (
@@ -196,3 +192,5 @@ def test_xss_payloads_render_escaped_in_the_workspace(live, browser) -> None:
     agent.locator("#conversation").hover()
     agent_watch.check()
     visitor_watch.check()
+    agent_ctx.close()
+    visitor_ctx.close()

@@ -14,7 +14,7 @@ from helpdesk_kit.clock import FrozenClock
 from helpdesk_kit.feedback import SurveySettings
 from helpdesk_kit.storage.sql import SqlStorage
 
-from .browser_support import Watch, need_browser, served, shot, sign_in
+from .browser_support import Watch, served, shot, sign_in
 from .workspace_support import PASSWORD, agent_id, make_app, make_desk
 
 SUBJECTS = [
@@ -75,31 +75,31 @@ def live(tmp_path) -> Iterator[tuple[str, Helpdesk]]:
     desk.close()
 
 
-def test_dashboard_and_inbox_render_cleanly(live) -> None:
-    sync_api = need_browser()
+def test_dashboard_and_inbox_render_cleanly(live, browser) -> None:
     base, _desk = live
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
-        watch = Watch(page)
-        page.goto(f"{base}/login?next=/dashboard")
-        page.fill("input[name=login]", "boss")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/dashboard")
-        page.locator(".kpi").first.wait_for()
-        assert page.locator(".charts svg").count() == 3
-        assert page.locator('.kpi[data-kpi="volume"] .value').inner_text().strip() != ""
-        shot(page, "dashboard.png", full_page=True)
-        page.goto(f"{base}/dashboard?lang=en")
-        page.locator(".kpi").first.wait_for()
-        shot(page, "dashboard-en.png", full_page=True)
-        agent = browser.new_context(viewport={"width": 1366, "height": 800}).new_page()
-        agent_watch = Watch(agent)
-        sign_in(agent, base, "ana", PASSWORD)
-        agent.goto(f"{base}/desk/inbox/group?lang=en")
-        agent.locator("table.inbox").wait_for()
-        shot(agent, "workspace-inbox-group.png")
-        watch.check()
-        agent_watch.check()
-        browser.close()
+    manager_ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = manager_ctx.new_page()
+    watch = Watch(page)
+    page.goto(f"{base}/login?next=/dashboard")
+    page.fill("input[name=login]", "boss")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard")
+    page.locator(".kpi").first.wait_for()
+    assert page.locator(".charts svg").count() == 3
+    assert page.locator('.kpi[data-kpi="volume"] .value').inner_text().strip() != ""
+    shot(page, "dashboard.png", full_page=True)
+    page.goto(f"{base}/dashboard?lang=en")
+    page.locator(".kpi").first.wait_for()
+    shot(page, "dashboard-en.png", full_page=True)
+    agent_ctx = browser.new_context(viewport={"width": 1366, "height": 800})
+    agent = agent_ctx.new_page()
+    agent_watch = Watch(agent)
+    sign_in(agent, base, "ana", PASSWORD)
+    agent.goto(f"{base}/desk/inbox/group?lang=en")
+    agent.locator("table.inbox").wait_for()
+    shot(agent, "workspace-inbox-group.png")
+    watch.check()
+    agent_watch.check()
+    manager_ctx.close()
+    agent_ctx.close()
