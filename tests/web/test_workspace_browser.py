@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from helpdesk_kit import Helpdesk
 from helpdesk_kit.desk import DeskSettings
 from helpdesk_kit.feedback import SurveySettings
+from helpdesk_kit.sla import SlaPolicy, SlaTarget
 from helpdesk_kit.storage.sql import SqlStorage
 
 from .browser_support import Watch, served, shot, sign_in
@@ -59,6 +61,19 @@ def live(tmp_path) -> Iterator[tuple[str, Helpdesk]]:
     desk.add_agent("Bo", groups=["sales"])
     desk.configure_surveys(SurveySettings(secret=b"s" * 32, per="interaction"))
     desk.install_starter_macros()
+    desk.configure_sla(
+        [
+            SlaPolicy(
+                "chat",
+                {},
+                "24x7",
+                {
+                    "first_response": SlaTarget(timedelta(minutes=5)),
+                    "resolution": SlaTarget(timedelta(hours=8)),
+                },
+            )
+        ]
+    )
     desk.kb.import_starter()
     with served(make_app(desk)) as base:
         yield base, desk
@@ -116,6 +131,12 @@ def test_visitor_chats_agent_answers_from_workspace_visitor_rates(live, browser)
     bo_ctx.close()
     agent.locator("#presence").wait_for(state="hidden", timeout=10000)
 
+    # typing, both ways: the visitor's shows on the ticket page, the agent's in the widget
+    frame.locator("#hk-text").press_sequentially("It was", delay=30)
+    agent.locator("#customer-typing").wait_for(state="visible", timeout=10000)
+    agent.locator("#reply-text").press_sequentially("Let me", delay=30)
+    frame.locator("#hk-typing").wait_for(state="visible", timeout=10000)
+    agent.fill("#reply-text", "")
     # a new visitor message appears on the agent's page without a reload
     frame.locator("#hk-text").fill("It was due yesterday")
     frame.locator("#hk-send").click()

@@ -21,7 +21,9 @@ Pages (role ``agent`` or ``admin``):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import json
 import re
 import threading
 import time
@@ -122,6 +124,7 @@ DESK_TEXTS: dict[str, dict[str, str]] = {
         "desk.metric.periodic_update": "Periodic update",
         "desk.metric.resolution": "Resolution",
         "desk.overdue": "overdue",
+        "desk.typing": "The customer is typing…",
         "desk.status": "My status",
         "desk.status.set": "Set",
         "desk.status.online": "online",
@@ -192,6 +195,7 @@ DESK_TEXTS: dict[str, dict[str, str]] = {
         "desk.metric.periodic_update": "定期更新",
         "desk.metric.resolution": "解决",
         "desk.overdue": "已超时",
+        "desk.typing": "客户正在输入…",
         "desk.status": "我的状态",
         "desk.status.set": "设置",
         "desk.status.online": "在线",
@@ -459,6 +463,17 @@ def _unflash(secret: str, value: str | None) -> str | None:
     return message if isinstance(message, str) else None
 
 
+def _frame(text: str | None) -> dict[str, Any]:
+    """A JSON object sent by the page (anything else: an empty frame)."""
+    if not text or len(text) > 4096:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 async def _form(request: Request) -> dict[str, str]:
     await check_csrf(request)
     form = await request.form()
@@ -646,14 +661,34 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse({"text": rendered.text})
 
+    def chat_typing(session_id: str, agent: Agent, typing: bool) -> None:
+        """Tell the chat's visitor that the agent is (not) typing (a gone session: nothing)."""
+        chat = ctx.chat
+        if chat is None:
+            return
+        with contextlib.suppress(HelpdeskError):  # the visitor left: nobody to tell
+            chat.typing(session_id, agent, typing)
+
     async def live(ws: WebSocket) -> None:
         user = ctx.auth.user(ws)
         if user is None or not (user.roles & set(AGENT_ROLES)) or not check_ws_origin(ws):
             await ws.close(code=1008)
             return
         ticket_id = ws.query_params.get("ticket") or None
+        topics = ["inbox"]
+        session_id = None
+        if ticket_id:
+            try:
+                ticket = await ctx.run(desk.get_ticket, ticket_id)
+            except (NotFound, InvalidInput):
+                await ws.close(code=1008)
+                return
+            topics = [f"ticket:{ticket.id}"]
+            if ticket.channel == "chat" and ticket.thread_key:
+                session_id = ticket.thread_key  # the chat session: the visitor's typing
+                topics.append(f"chat:{session_id}")
+        agent = await ctx.run(_agent_of, desk, user)
         await ws.accept()
-        topics = [f"ticket:{ticket_id}"] if ticket_id else ["inbox"]
         subs = [ctx.hub.subscribe(topic) for topic in topics]
         key = None
         if ticket_id:
@@ -670,6 +705,9 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
                 msg = await ws.receive()
                 if msg["type"] == "websocket.disconnect":
                     return
+                frame = _frame(msg.get("text"))
+                if frame.get("type") == "typing" and session_id and agent is not None:
+                    await ctx.run(chat_typing, session_id, agent, bool(frame.get("typing")))
 
         tasks = [asyncio.create_task(pump(s)) for s in subs]
         reader = asyncio.create_task(receive())

@@ -7,11 +7,13 @@
 
   function socket(path, params, onMessage) {
     var delay = 1000;
+    var handle = { ws: null };
     function connect() {
       var proto = location.protocol === "https:" ? "wss:" : "ws:";
       var query = "csrf=" + encodeURIComponent(csrf);
       Object.keys(params).forEach(function (k) { query += "&" + k + "=" + encodeURIComponent(params[k]); });
       var ws = new WebSocket(proto + "//" + location.host + path + "?" + query);
+      handle.ws = ws;
       ws.onopen = function () { delay = 1000; };
       ws.onmessage = function (ev) {
         var data;
@@ -24,6 +26,7 @@
       };
     }
     connect();
+    return handle;
   }
 
   function debounce(fn, ms) {
@@ -87,12 +90,36 @@
     });
   }, 200);
 
-  socket(page.getAttribute("data-live"), { ticket: page.getAttribute("data-ticket") }, function (data) {
+  var typingBox = document.getElementById("customer-typing");
+  var typingTimer = null;
+  function customerTyping(on) {
+    if (!typingBox) { return; }
+    typingBox.hidden = !on;
+    if (typingTimer) { clearTimeout(typingTimer); }
+    if (on) { typingTimer = setTimeout(function () { typingBox.hidden = true; }, 8000); }
+  }
+
+  var live = socket(page.getAttribute("data-live"), { ticket: page.getAttribute("data-ticket") }, function (data) {
     if (data.kind === "presence") { showPresence(data.viewers || []); }
-    else { reload(); }
+    else if (data.type === "typing") { customerTyping(!!data.typing); }
+    else if (data.topic && data.topic.indexOf("chat:") === 0) { return; }
+    else { customerTyping(false); reload(); }
   });
 
   var reply = document.getElementById("reply-text");
+  /* tell a chat visitor the agent is typing: on at the first key, off after 3 s of quiet */
+  var typingOff = null;
+  function sendTyping(on) {
+    if (live.ws && live.ws.readyState === 1) {
+      live.ws.send(JSON.stringify({ type: "typing", typing: on }));
+    }
+  }
+  if (reply) {
+    reply.addEventListener("input", function () {
+      if (!typingOff) { sendTyping(true); } else { clearTimeout(typingOff); }
+      typingOff = setTimeout(function () { typingOff = null; sendTyping(false); }, 3000);
+    });
+  }
   function insert(text) {
     if (!reply) { return; }
     var start = reply.selectionStart || reply.value.length;
