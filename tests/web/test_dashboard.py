@@ -31,7 +31,9 @@ def desk(helpdesk_storage, helpdesk_clock) -> Helpdesk:
     return made
 
 
-BACKENDS = pytest.mark.parametrize("helpdesk_storage", ["memory", "sqlite"], indirect=True)
+BACKENDS = pytest.mark.parametrize(
+    "helpdesk_storage", ["memory", "sqlite", "postgresql"], indirect=True
+)
 
 
 @BACKENDS

@@ -12,7 +12,9 @@ from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.sla import SlaPolicy, SlaTarget
 from helpdesk_kit.web.inbox import active_statuses, inbox_page, view_counts
 
-BACKENDS = pytest.mark.parametrize("helpdesk_storage", ["memory", "sqlite"], indirect=True)
+BACKENDS = pytest.mark.parametrize(
+    "helpdesk_storage", ["memory", "sqlite", "postgresql"], indirect=True
+)
 H = timedelta(hours=1)
 
 
