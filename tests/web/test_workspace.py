@@ -269,3 +269,15 @@ def test_agent_sets_own_status_and_errors_are_signed(app, desk: Helpdesk) -> Non
     assert "nonsense" in shown
     forged = client.get(f"/desk/tickets/{t.number}?error=Refund+approved").text
     assert "Refund approved" not in forged
+
+
+def test_group_counts_are_per_group_not_shared(app, desk: Helpdesk) -> None:
+    cust = desk.add_customer("G")
+    desk.open_ticket(cust, "s1", "x", group="sales")
+    desk.open_ticket(cust, "s2", "x", group="sales")
+    desk.open_ticket(cust, "b1", "x", group="billing")
+    ana, _ = signed_in(app, "ana")  # sales
+    bo, _ = signed_in(app, "bo")  # billing and sales: billing first by name
+    assert 'data-count="group">2<' in ana.get("/desk/inbox/mine").text
+    assert 'data-count="group">1<' in bo.get("/desk/inbox/mine").text
+    assert 'data-count="unassigned">3<' in bo.get("/desk/inbox/mine").text

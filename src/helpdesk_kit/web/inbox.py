@@ -31,7 +31,9 @@ __all__ = [
     "InboxRow",
     "active_statuses",
     "at_risk_timers",
+    "count_view",
     "inbox_page",
+    "pick_group",
     "view_counts",
 ]
 
@@ -197,7 +199,7 @@ def inbox_page(
             raise InvalidInput("the 'mine' view needs an agent")
         flt = TicketFilter(status=statuses, assignee_id=agent.id)
     elif view == "group":
-        group_id = _pick_group(desk, agent, group_id)
+        group_id = pick_group(desk, agent, group_id)
         if group_id is None:
             return InboxPage(view, [], None, None)
         flt = TicketFilter(status=statuses, group_id=group_id)
@@ -207,7 +209,8 @@ def inbox_page(
     return InboxPage(view, _rows(desk, page.items, now, horizon), page.next_cursor, group_id)
 
 
-def _pick_group(desk: Helpdesk, agent: Agent | None, group_id: str | None) -> str | None:
+def pick_group(desk: Helpdesk, agent: Agent | None, group_id: str | None) -> str | None:
+    """The group a ``group`` view shows: ``group_id``, else the agent's first by name."""
     groups = {g.id: g for g in desk.groups()}
     mine = sorted(
         (groups[g] for g in (agent.groups if agent else ()) if g in groups),
@@ -242,6 +245,36 @@ def _at_risk_page(
     return InboxPage("at_risk", rows, _encode_offset(offset + limit) if more else None)
 
 
+def count_view(
+    desk: Helpdesk,
+    view: str,
+    *,
+    agent: Agent | None,
+    group_id: str | None = None,
+    horizon: timedelta = DEFAULT_HORIZON,
+) -> int:
+    """How many open tickets one view holds (``at_risk`` stops at :data:`AT_RISK_COUNT_CAP`).
+
+    ``group`` counts ``group_id`` (default: the agent's first group); ``mine`` and ``group``
+    are 0 without an agent or a group.
+    """
+    statuses = active_statuses(desk)
+    if view == "mine":
+        if agent is None:
+            return 0
+        return desk.count_tickets(TicketFilter(status=statuses, assignee_id=agent.id))
+    if view == "group":
+        gid = pick_group(desk, agent, group_id)
+        if gid is None:
+            return 0
+        return desk.count_tickets(TicketFilter(status=statuses, group_id=gid))
+    if view == "unassigned":
+        return desk.count_tickets(TicketFilter(status=statuses, assignee_id=""))
+    if view == "at_risk":
+        return len(at_risk_timers(desk, horizon=horizon, limit=AT_RISK_COUNT_CAP))
+    raise InvalidInput(f"unknown inbox view {view!r} (known: {', '.join(VIEWS)})")
+
+
 def view_counts(
     desk: Helpdesk,
     *,
@@ -251,13 +284,7 @@ def view_counts(
 ) -> dict[str, int]:
     """How many open tickets each view holds (the numbers beside the view names);
     ``at_risk`` stops counting at :data:`AT_RISK_COUNT_CAP`."""
-    statuses = active_statuses(desk)
-    counts = {"mine": 0, "group": 0}
-    if agent is not None:
-        counts["mine"] = desk.count_tickets(TicketFilter(status=statuses, assignee_id=agent.id))
-    gid = _pick_group(desk, agent, group_id)
-    if gid is not None:
-        counts["group"] = desk.count_tickets(TicketFilter(status=statuses, group_id=gid))
-    counts["unassigned"] = desk.count_tickets(TicketFilter(status=statuses, assignee_id=""))
-    counts["at_risk"] = len(at_risk_timers(desk, horizon=horizon, limit=AT_RISK_COUNT_CAP))
-    return counts
+    return {
+        view: count_view(desk, view, agent=agent, group_id=group_id, horizon=horizon)
+        for view in VIEWS
+    }

@@ -44,7 +44,14 @@ from helpdesk_kit.errors import HelpdeskError, InvalidInput, NotFound, Permissio
 from helpdesk_kit.sla.timers import SlaTimer
 from helpdesk_kit.tickets.model import Agent, AgentStatus, AuthorKind, Customer, Message, Ticket
 from helpdesk_kit.web.auth import WebUser, require_user
-from helpdesk_kit.web.inbox import AT_RISK_COUNT_CAP, VIEWS, InboxPage, inbox_page, view_counts
+from helpdesk_kit.web.inbox import (
+    AT_RISK_COUNT_CAP,
+    VIEWS,
+    InboxPage,
+    count_view,
+    inbox_page,
+    pick_group,
+)
 from helpdesk_kit.web.security import check_csrf, check_ws_origin, sign, unsign
 
 if TYPE_CHECKING:
@@ -56,8 +63,9 @@ __all__ = ["DESK_TEXTS", "Presence", "routes", "ticket_parts"]
 #: Roles that may use the workspace.
 AGENT_ROLES = ("agent", "admin")
 PAGE_SIZE = 25
-#: How long the numbers beside the view names are reused (counting scans an index).
-COUNTS_TTL = 5.0
+#: How long the numbers beside the view names are reused (counting scans an index; the
+#: unassigned and at-risk numbers are shared by every agent, a group's by its members).
+COUNTS_TTL = 10.0
 
 DESK_TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -498,18 +506,27 @@ def routes(ctx: WebContext) -> list[BaseRoute]:
         root = request.scope.get("root_path", "")
         return RedirectResponse(f"{root}/desk/inbox/mine", status_code=303)
 
-    counts_cache: dict[tuple[str | None, str | None], tuple[float, dict[str, int]]] = {}
+    # view counts are shared: "unassigned" and "at risk" by everyone, "group" by its members
+    counts_cache: dict[tuple[str, str | None], tuple[float, int]] = {}
+    counts_lock = threading.Lock()
 
     def cached_counts(agent: Agent | None, group: str | None) -> dict[str, int]:
-        key = (None if agent is None else agent.id, group)
         now = time.monotonic()
-        hit = counts_cache.get(key)
-        if hit is not None and now - hit[0] < COUNTS_TTL:
-            return hit[1]
-        counts = view_counts(desk, agent=agent, group_id=group)
-        if len(counts_cache) > 10_000:
-            counts_cache.clear()
-        counts_cache[key] = (now, counts)
+        group = pick_group(desk, agent, group)
+        counts: dict[str, int] = {}
+        for view in VIEWS:
+            owner = {"mine": None if agent is None else agent.id, "group": group}.get(view)
+            key = (view, owner)
+            with counts_lock:
+                hit = counts_cache.get(key)
+            if hit is not None and now - hit[0] < COUNTS_TTL:
+                counts[view] = hit[1]
+                continue
+            counts[view] = count_view(desk, view, agent=agent, group_id=group)
+            with counts_lock:
+                if len(counts_cache) > 10_000:
+                    counts_cache.clear()
+                counts_cache[key] = (now, counts[view])
         return counts
 
     def inbox_data(
