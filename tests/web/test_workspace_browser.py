@@ -142,6 +142,13 @@ def test_visitor_chats_agent_answers_from_workspace_visitor_rates(live, browser)
     frame.locator("#hk-send").click()
     agent.locator("#conversation").get_by_text("It was due yesterday").wait_for(timeout=10000)
 
+    # insert into reply: a macro's rendered reply, then a knowledge-base article's link
+    name = agent.locator('#macro-name option[data-template="1"]').first.get_attribute("value")
+    agent.select_option("#macro-name", value=name)
+    agent.click("#macro-insert")
+    agent.wait_for_function("document.getElementById('reply-text').value.length > 0")
+    agent.locator(".insert-article").first.click()
+    assert "/help/article/" in agent.input_value("#reply-text")
     _answer(agent, "It ships today, sorry for the wait!")
     frame.locator("#hk-log").get_by_text("It ships today").wait_for(timeout=15000)
 
