@@ -90,6 +90,8 @@ class _Data:
         self.group_names: dict[str, str] = {}
         self.tickets: dict[str, Ticket] = {}
         self.numbers: dict[int, str] = {}
+        # (channel, thread_key) -> ids of the tickets on that thread, for find_by_thread
+        self.threads: dict[tuple[str, str], frozenset[str]] = {}
         self.counter: dict[str, int] = {"next": first_number}
         self.messages: dict[str, Message] = {}
         self.message_ids_by_ticket: dict[str, list[str]] = {}
@@ -286,6 +288,7 @@ class _Tickets(_Repo):
             raise AlreadyExists("ticket number", ticket.number, self._d.numbers[ticket.number])
         self._u.set(self._d.tickets, ticket.id, ticket)
         self._u.set(self._d.numbers, ticket.number, ticket.id)
+        self._index_thread(None, ticket)
         if ticket.number >= self._d.counter["next"]:
             self._u.set(self._d.counter, "next", ticket.number + 1)
         return ticket
@@ -316,7 +319,23 @@ class _Tickets(_Repo):
         if ticket.number != current.number:
             raise InvalidInput(f"ticket {current.ref}: the number cannot change")
         self._u.set(self._d.tickets, ticket.id, ticket)
+        self._index_thread(current, ticket)
         return ticket
+
+    def _index_thread(self, old: Ticket | None, new: Ticket) -> None:
+        before = None if old is None or old.thread_key is None else (old.channel, old.thread_key)
+        after = None if new.thread_key is None else (new.channel, new.thread_key)
+        if before == after:
+            return
+        threads = self._d.threads
+        if before is not None:
+            rest = threads.get(before, frozenset()) - {new.id}
+            if rest:
+                self._u.set(threads, before, rest)
+            elif before in threads:
+                self._u.delete(threads, before)
+        if after is not None:
+            self._u.set(threads, after, threads.get(after, frozenset()) | {new.id})
 
     def _select(self, filter: TicketFilter) -> list[Ticket]:
         return [t for t in self._d.tickets.values() if filter.matches(t)]
@@ -346,11 +365,8 @@ class _Tickets(_Repo):
         return len(self._select(filter))
 
     def find_by_thread(self, channel: str, thread_key: str) -> Ticket | None:
-        found = [
-            t
-            for t in self._d.tickets.values()
-            if t.channel == channel and t.thread_key == thread_key and t.merged_into is None
-        ]
+        ids = self._d.threads.get((channel, thread_key), ())
+        found = [t for t in map(self._d.tickets.__getitem__, ids) if t.merged_into is None]
         return max(found, key=ticket_sort_key) if found else None
 
     def open_counts(self, agent_ids: Sequence[str], *, statuses: Sequence[str]) -> dict[str, int]:
