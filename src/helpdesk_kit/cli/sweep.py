@@ -52,7 +52,11 @@ def add_parser(subparsers: Any) -> None:
 
 
 def configure_sweeps(desk: Any, sla: str | None) -> None:
-    """Configure SLA on ``desk`` from ``--sla`` (a file path or ``"guide"``); None: leave it."""
+    """Configure SLA on ``desk`` from ``--sla`` (a file path or ``"guide"``); None: leave it.
+
+    Routing of waiting tickets is always swept.
+    """
+    desk.configure_routing()
     if not sla:
         return
     if sla == "guide":
@@ -73,6 +77,8 @@ def _describe(result: Any) -> str:
                 f"sla: {value.tickets} ticket(s), {value.warnings} warning(s), "
                 f"{value.breaches} breach(es)"
             )
+        elif name == "routing":
+            parts.append(f"routing: {value.assigned} assigned, {value.waiting} waiting")
         else:
             parts.append(f"{name}: {value}")
     return " · ".join(parts)

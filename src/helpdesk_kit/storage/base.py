@@ -35,6 +35,7 @@ from helpdesk_kit.storage.kb import (
     KbSearchLogRepository,
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
+from helpdesk_kit.storage.routing import RoutingRepository
 from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.tickets.model import (
     Agent,
@@ -478,6 +479,7 @@ class UnitOfWork(Protocol):
     bot: BotRepository
     surveys: SurveyRepository
     analytics: AnalyticsRepository
+    routing: RoutingRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

@@ -57,7 +57,9 @@ from helpdesk_kit.storage.memory_kb import (
     MemoryKbSearchLog,
 )
 from helpdesk_kit.storage.memory_macros import MemoryMacros, MemoryTemplates
+from helpdesk_kit.storage.memory_routing import MemoryRouting
 from helpdesk_kit.storage.memory_sla import MemorySlaTimers
+from helpdesk_kit.storage.routing import RoutingRepository
 from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.tickets.model import (
     Agent,
@@ -588,6 +590,7 @@ class MemoryUnitOfWork:
         self.bot: BotRepository = MemoryBot(data, self._undo)
         self.surveys: SurveyRepository = MemorySurveys(data, self._undo)
         self.analytics: AnalyticsRepository = MemoryAnalytics(data, self._undo)
+        self.routing: RoutingRepository = MemoryRouting(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:
