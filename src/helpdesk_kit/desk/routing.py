@@ -8,8 +8,9 @@ How the state stays right:
 * The ``"routing"`` reactor reconciles every ticket a command touched, in the same
   transaction: an open unassigned ticket (not held by the bot) waits in exactly one queue
   (its group's), an open assigned ticket holds one unit of its agent's capacity, anything
-  else neither. When capacity frees (a ticket solved, closed, reassigned) or a ticket goes
-  back to a queue, the group's waiting tickets are routed in that same transaction.
+  else neither. When capacity frees (a ticket solved, closed, reassigned) the group's
+  waiting tickets are routed in that same transaction; a ticket that goes back to a queue
+  (unassigned, reopened without an agent) waits for the next trigger.
 * An agent coming online (or getting more capacity, or another group) routes waiting
   tickets at once; shift starts are picked up by :meth:`Helpdesk.sweep` (the ``"routing"``
   sweeper), which costs one index query when nothing waits.
@@ -312,18 +313,30 @@ class RoutingCommands:
         router.finish()
         return assigned
 
-    def _agent_updated(self, work: Work, old: Agent, new: Agent) -> None:
-        """An agent changed: when they may take (more) tickets now, route waiting ones."""
+    def _agent_updated(self, old: Agent, new: Agent) -> None:
+        """An agent changed (committed): when they may take (more) tickets, route waiting ones.
+
+        Runs in a transaction of its own after the change, so it locks queue rows before
+        agent rows like every other router.
+        """
         desk = _desk(self)
-        if not is_available(new, work.now, self._shifts):
+        now = desk.now()
+        if not is_available(new, now, self._shifts):
             return
         more = (
-            not is_available(old, work.now, self._shifts)
+            not is_available(old, now, self._shifts)
             or new.max_concurrent > old.max_concurrent
             or not new.groups <= old.groups
         )
-        if more:
-            _route_in(desk, work, [*sorted(new.groups), None], self._routing.scan_in_commands)
+        if not more:
+            return
+        keys = [*sorted(new.groups), None]
+
+        def once() -> int:
+            with desk._work(now) as work:
+                return _route_in(desk, work, keys, self._routing.scan_in_commands)
+
+        retry_on_conflict(once)
 
 
 # -------------------------------------------------------------------- helpers
@@ -481,14 +494,21 @@ def _still_waiting(desk: Helpdesk, ticket: Ticket) -> bool:
 
 
 def _route_group_batch(
-    desk: Helpdesk, work: Work, group_id: str | None, limit: int, after: QueueEntry | None
+    desk: Helpdesk,
+    work: Work,
+    group_id: str | None,
+    limit: int,
+    after: QueueEntry | None,
+    *,
+    skip_locked: bool = True,
+    exclude: frozenset[str] = frozenset(),
 ) -> tuple[int, list[QueueEntry], bool]:
     """Route one claimed batch of a queue: (assigned, claimed entries, capacity left)."""
     uow = work.uow
     group = None if group_id is None else _get_group(work, group_id)
     if group_id is not None and group is None:
         return 0, [], False
-    entries = uow.routing.claim(group_id, limit, after=after)
+    entries = uow.routing.claim(group_id, limit, after=after, skip_locked=skip_locked)
     if not entries:
         return 0, [], True
     router = _Router(desk, work, group)
@@ -500,7 +520,7 @@ def _route_group_batch(
     for entry in entries:
         if not router.candidates:
             break
-        if entry.ticket_id not in mine:
+        if entry.ticket_id not in mine or entry.ticket_id in exclude:
             continue  # a command is changing it right now; its reactor decides
         ticket = work.ticket(entry.ticket_id)
         if not _still_waiting(desk, ticket):
@@ -525,15 +545,34 @@ def _get_group(work: Work, group_id: str) -> Group | None:
         return None
 
 
-def _route_in(desk: Helpdesk, work: Work, keys: Iterable[str | None], scan: int) -> int:
-    """Route waiting tickets of these queues inside ``work`` (a command's transaction)."""
+def _route_in(
+    desk: Helpdesk,
+    work: Work,
+    keys: Iterable[str | None],
+    scan: int,
+    exclude: frozenset[str] = frozenset(),
+) -> int:
+    """Route waiting tickets of these queues inside ``work`` (a command's transaction).
+
+    Capacity freed here must not be lost to a router busy with the same queue, so the
+    head of the queue is waited for rather than skipped: queue rows are always locked
+    before agent rows, by every router, so the waits cannot form a cycle.
+    """
     assigned = 0
     batch = desk._routing.batch_size
     for key in dict.fromkeys(keys):
         after: QueueEntry | None = None
         looked = 0
         while looked < scan:
-            n, entries, left = _route_group_batch(desk, work, key, min(batch, scan - looked), after)
+            n, entries, left = _route_group_batch(
+                desk,
+                work,
+                key,
+                min(batch, scan - looked),
+                after,
+                skip_locked=False,
+                exclude=exclude,
+            )
             assigned += n
             looked += len(entries)
             if not entries or not left:
@@ -586,11 +625,12 @@ def _due_times(work: Work, ticket_ids: Sequence[str]) -> dict[str, datetime]:
 
 def _reconcile(
     desk: Helpdesk, work: Work, ticket_ids: Sequence[str], tried: set[str]
-) -> tuple[set[str], set[str | None]]:
-    """Put each ticket in its right queue/hold state; return (freed agents, requeued groups).
+) -> tuple[set[str], set[str]]:
+    """Put each ticket in its right queue/hold state; return (freed agents, requeued tickets).
 
-    ``tried``: tickets routing just tried (new or handed off); others that start waiting
-    are routed again by the caller.
+    ``tried``: tickets routing just tried (new or handed off). Requeued tickets (taken off
+    an agent, reopened unassigned) wait for the next trigger rather than going straight
+    back to whoever is free in the same command.
     """
     uow = work.uow
     routing = uow.routing
@@ -599,7 +639,7 @@ def _reconcile(
     holds = routing.holds(ticket_ids)
     new_holds: dict[str, str | None] = {}
     freed: set[str] = set()
-    requeued: set[str | None] = set()
+    requeued: set[str] = set()
     waiting: list[Ticket] = []
     leaving: list[str] = []
     for tid, t in tickets.items():
@@ -656,7 +696,7 @@ def _reconcile(
                     desk._event(work, t, ev.QUEUED, Actor.system(), group_id=t.group_id, rank=rank)
                 )
                 if t.id not in tried:
-                    requeued.add(t.group_id)
+                    requeued.add(t.id)
         routing.enqueue(fresh)
         if queued_events:
             # a later round sees these and refreshes the SLA due time, which the SLA
@@ -686,7 +726,7 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
     if not touched:
         return
     freed, requeued = _reconcile(desk, work, list(touched), tried)
-    keys: list[str | None] = list(requeued)
+    keys: list[str | None] = []
     if freed:
         for aid in sorted(freed):
             try:
@@ -696,7 +736,7 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
             if is_available(agent, work.now, desk._shifts):
                 keys += [*sorted(agent.groups), None]
     if keys:
-        _route_in(desk, work, keys, desk._routing.scan_in_commands)
+        _route_in(desk, work, keys, desk._routing.scan_in_commands, frozenset(requeued))
 
 
 def _rebuild(desk: Helpdesk, ticket_ids: Sequence[str]) -> int:

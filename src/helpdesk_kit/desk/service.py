@@ -408,8 +408,8 @@ class Helpdesk(
             except TypeError as exc:
                 raise InvalidInput(f"cannot change agent: {exc}") from None
             stored = work.uow.agents.update(updated)
-            self._agent_updated(work, current, stored)  # routing: waiting tickets may go now
-            return stored
+        self._agent_updated(current, stored)  # routing: waiting tickets may go to them now
+        return stored
 
     def set_agent_status(self, agent: Agent | str, status: str | AgentStatus) -> Agent:
         """Set an agent's presence (online, away, offline)."""

@@ -90,7 +90,12 @@ class MemoryRouting:
         return [self._entries[k[3]] for k in keys[start : start + limit]]
 
     def claim(
-        self, group_id: str | None, limit: int, *, after: QueueEntry | None = None
+        self,
+        group_id: str | None,
+        limit: int,
+        *,
+        after: QueueEntry | None = None,
+        skip_locked: bool = True,
     ) -> list[QueueEntry]:
         """A memory unit holds the whole store: the head of the queue is ours."""
         return self.queue(group_id, limit=limit, after=after)

@@ -67,12 +67,18 @@ class RoutingRepository(Protocol):
         ...
 
     def claim(
-        self, group_id: str | None, limit: int, *, after: QueueEntry | None = None
+        self,
+        group_id: str | None,
+        limit: int,
+        *,
+        after: QueueEntry | None = None,
+        skip_locked: bool = True,
     ) -> list[QueueEntry]:
         """Like :meth:`queue`, holding the entries until the unit of work ends.
 
         Entries another unit of work holds are skipped (``FOR UPDATE SKIP LOCKED`` on
-        PostgreSQL; backends that serialize units of work just read).
+        PostgreSQL), or waited for with ``skip_locked=False``; backends that serialize
+        units of work just read.
         """
         ...
 

@@ -129,12 +129,17 @@ class SqlRouting:
         return [_entry(r) for r in self._uow.execute(q).mappings()]
 
     def claim(
-        self, group_id: str | None, limit: int, *, after: QueueEntry | None = None
+        self,
+        group_id: str | None,
+        limit: int,
+        *,
+        after: QueueEntry | None = None,
+        skip_locked: bool = True,
     ) -> list[QueueEntry]:
-        """The queue's head, locked; rows others hold are skipped (PostgreSQL)."""
+        """The queue's head, locked; rows others hold are skipped or waited for (PostgreSQL)."""
         q = self._head(group_id, limit, after)
         if self._uow.dialect == "postgresql":
-            q = q.with_for_update(skip_locked=True)
+            q = q.with_for_update(skip_locked=skip_locked)
         return [_entry(r) for r in self._uow.execute(q).mappings()]
 
     def lock_tickets(self, ticket_ids: Sequence[str]) -> list[str]:
