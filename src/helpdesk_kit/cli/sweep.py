@@ -17,10 +17,12 @@ from typing import Any, TextIO
 
 from helpdesk_kit.errors import HelpdeskError, InvalidInput
 
-__all__ = ["SLA_ENV", "add_parser", "configure_sweeps", "run_sweeps"]
+__all__ = ["SHIFTS_ENV", "SLA_ENV", "add_parser", "configure_sweeps", "run_sweeps"]
 
 #: Where ``--sla`` is taken from when it is not given.
 SLA_ENV = "HELPDESK_KIT_SLA"
+#: Where ``--shifts`` is taken from when it is not given.
+SHIFTS_ENV = "HELPDESK_KIT_SHIFTS"
 
 log = logging.getLogger("helpdesk_kit")
 
@@ -48,15 +50,28 @@ def add_parser(subparsers: Any) -> None:
         help=f"SLA policies: a TOML/JSON file, or 'guide' for the guide's defaults "
         f"(default: ${SLA_ENV}; without either, no SLA timers are swept)",
     )
+    parser.add_argument(
+        "--shifts",
+        default=None,
+        metavar="FILE",
+        help=f"agents' shift calendars by name, a TOML/JSON file of calendar tables "
+        f"(default: ${SHIFTS_ENV}); waiting tickets are routed when a shift starts",
+    )
     parser.set_defaults(handler=_run)
 
 
-def configure_sweeps(desk: Any, sla: str | None) -> None:
+def configure_sweeps(desk: Any, sla: str | None, shifts: str | None = None) -> None:
     """Configure SLA on ``desk`` from ``--sla`` (a file path or ``"guide"``); None: leave it.
 
-    Routing of waiting tickets is always swept.
+    Routing of waiting tickets is always swept; ``shifts`` (a TOML/JSON file mapping shift
+    names to calendar tables) registers the agents' shift calendars.
     """
     desk.configure_routing()
+    if shifts:
+        from helpdesk_kit.desk.routing import load_shifts
+
+        for name, calendar in load_shifts(shifts, providers=desk.holiday_providers).items():
+            desk.add_shift(name, calendar)
     if not sla:
         return
     if sla == "guide":
@@ -126,6 +141,8 @@ def _run(args: argparse.Namespace) -> int:
     if rounds is not None and rounds < 1:
         raise InvalidInput(f"--rounds must be at least 1, got {rounds}")
     with Helpdesk.from_url(args.url) as desk:
-        configure_sweeps(desk, args.sla or os.environ.get(SLA_ENV))
+        configure_sweeps(
+            desk, args.sla or os.environ.get(SLA_ENV), args.shifts or os.environ.get(SHIFTS_ENV)
+        )
         run_sweeps(desk, every=every, rounds=rounds)
     return 0

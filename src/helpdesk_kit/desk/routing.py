@@ -27,6 +27,7 @@ import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
@@ -59,7 +60,13 @@ from helpdesk_kit.tickets.model import (
 if TYPE_CHECKING:
     from helpdesk_kit.desk.service import Helpdesk
 
-__all__ = ["RouteResult", "RoutingCommands", "RoutingConfig", "RoutingSweepResult"]
+__all__ = [
+    "RouteResult",
+    "RoutingCommands",
+    "RoutingConfig",
+    "RoutingSweepResult",
+    "load_shifts",
+]
 
 log = logging.getLogger("helpdesk_kit.routing")
 
@@ -262,7 +269,7 @@ class RoutingCommands:
                 grp = desk._group(Work(uow, at), group)
                 keys: list[str | None] = [None if grp is None else grp.id]
             else:
-                keys = uow.routing.waiting_groups()
+                keys = list(uow.routing.waiting_counts())
         return _route_all(desk, keys, at)
 
     def routing_rebuild(self) -> int:
@@ -422,6 +429,10 @@ class _Router:
         self._pointer_read = False
         self.pointer: str | None = None
         self.pointer_moved = False
+        # written once per batch by finish(): holds, queue removals, customers' last agents
+        self._holds: dict[str, str | None] = {}
+        self._dequeued: list[str] = []
+        self._last: dict[str, str] = {}
 
     def _needs(self, names: frozenset[str]) -> bool:
         return not self.builtin or self.name in names
@@ -469,10 +480,9 @@ class _Router:
         desk, work = self.desk, self.work
         cand = self.candidates[agent_id]
         saved = desk._assign(work, ticket, cand.agent, None, Actor.system(), reason="routing")
-        routing = work.uow.routing
-        routing.set_holds({ticket.id: agent_id})
-        routing.dequeue([ticket.id])
-        routing.set_last_agent(ticket.customer_id, agent_id, work.now)
+        self._holds[ticket.id] = agent_id
+        self._dequeued.append(ticket.id)
+        self._last[ticket.customer_id] = agent_id
         if cand.load + 1 >= cand.agent.max_concurrent:
             del self.candidates[agent_id]
         else:
@@ -483,9 +493,19 @@ class _Router:
         return saved
 
     def finish(self) -> None:
-        """Store the round-robin pointer if it moved."""
+        """Store what the assignments changed (before the reactors run)."""
+        routing = self.work.uow.routing
+        if self._holds:
+            routing.set_holds(self._holds)
+            self._holds = {}
+        if self._dequeued:
+            routing.dequeue(self._dequeued)
+            self._dequeued = []
+        for customer_id, agent_id in self._last.items():
+            routing.set_last_agent(customer_id, agent_id, self.work.now)
+        self._last = {}
         if self.pointer_moved and self.pointer is not None:
-            self.work.uow.routing.set_pointer(self.group_id, self.pointer)
+            routing.set_pointer(self.group_id, self.pointer)
             self.pointer_moved = False
 
 
@@ -514,7 +534,10 @@ def _route_group_batch(
     router = _Router(desk, work, group)
     if not router.candidates:
         return 0, entries, False
-    mine = set(uow.routing.lock_tickets([e.ticket_id for e in entries]))
+    mine: set[str] = set()
+    for t in uow.routing.lock_tickets([e.ticket_id for e in entries]):
+        mine.add(t.id)
+        work.tickets.setdefault(t.id, t)  # read fresh under the lock (or changed by us)
     assigned = 0
     stale: list[str] = []
     for entry in entries:
@@ -607,8 +630,8 @@ def _route_all(desk: Helpdesk, keys: Sequence[str | None], at: datetime) -> Rout
         if done:
             per_group[names.get(key, key or "")] = done
     with desk.storage.unit_of_work() as uow:
-        waiting = sum(uow.routing.count(k) for k in keys)
-    return RouteResult(total, per_group, waiting)
+        counts = uow.routing.waiting_counts()
+    return RouteResult(total, per_group, sum(counts.get(k, 0) for k in keys))
 
 
 def _due_times(work: Work, ticket_ids: Sequence[str]) -> dict[str, datetime]:
@@ -760,11 +783,47 @@ class RoutingSweepResult:
 def _sweep(desk: Helpdesk, now: datetime) -> RoutingSweepResult:
     """Route waiting tickets (shift starts, missed triggers); one index query when none wait."""
     with desk.storage.unit_of_work() as uow:
-        keys = uow.routing.waiting_groups()
+        keys = list(uow.routing.waiting_counts())
         if not keys:
             return RoutingSweepResult()
-        agents = uow.agents.list()
+        agents = uow.agents.list() if desk._shifts else []
     result = _route_all(desk, keys, now)
     return RoutingSweepResult(
         result.assigned, result.waiting, next_change(agents, now, desk._shifts)
     )
+
+
+def load_shifts(path: str | Path, *, providers: Any = None) -> dict[str, Any]:
+    """Shift calendars from a TOML or JSON file: ``{name: calendar table}``.
+
+    Each table has the shape of an SLA calendar (``timezone``, ``hours``, ``holidays``...,
+    see ``docs/calendars.md``); every problem of every calendar is listed at once.
+    """
+    import json
+    import tomllib
+
+    from helpdesk_kit.errors import InvalidDefinition
+    from helpdesk_kit.sla.config import calendar_from_dict
+
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the shifts file {str(file)!r}: {exc}") from None
+    try:
+        data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInput(f"the shifts file {str(file)!r} is not valid: {exc}") from None
+    problems: list[str] = []
+    found: dict[str, Any] = {}
+    for name, spec in data.items():
+        if not isinstance(spec, Mapping):
+            problems.append(f"shift {name!r}: expected a calendar table")
+            continue
+        try:
+            found[str(name)] = calendar_from_dict(spec, providers=providers, name=str(name))
+        except InvalidDefinition as exc:
+            problems += [f"shift {name!r}: {p}" for p in exc.problems]
+    if problems:
+        raise InvalidDefinition("shifts", problems)
+    return found

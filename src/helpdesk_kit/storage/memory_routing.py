@@ -100,13 +100,17 @@ class MemoryRouting:
         """A memory unit holds the whole store: the head of the queue is ours."""
         return self.queue(group_id, limit=limit, after=after)
 
-    def lock_tickets(self, ticket_ids: Sequence[str]) -> list[str]:
+    def lock_tickets(self, ticket_ids: Sequence[str]) -> list[Any]:
         """Every existing ticket is ours while the unit runs."""
-        return sorted(t for t in set(ticket_ids) if t in self._tickets)
+        return [self._tickets[t] for t in sorted(set(ticket_ids)) if t in self._tickets]
 
-    def waiting_groups(self) -> list[str | None]:
-        """Groups with waiting tickets."""
-        return sorted((g for g, keys in self._queues.items() if keys), key=lambda g: g or "")
+    def waiting_counts(self) -> dict[str | None, int]:
+        """Queue lengths of the groups with waiting tickets."""
+        return {
+            g: len(keys)
+            for g, keys in sorted(self._queues.items(), key=lambda kv: kv[0] or "")
+            if keys
+        }
 
     def count(self, group_id: str | None) -> int:
         """Length of the group's queue."""

@@ -19,6 +19,7 @@ import attrs
 
 from helpdesk_kit.clock import ensure_aware
 from helpdesk_kit.routing.queue import NORMAL_RANK, queue_key
+from helpdesk_kit.tickets.model import Ticket
 
 __all__ = ["QueueEntry", "RoutingRepository"]
 
@@ -82,12 +83,12 @@ class RoutingRepository(Protocol):
         """
         ...
 
-    def lock_tickets(self, ticket_ids: Sequence[str]) -> list[str]:
-        """Lock those ticket rows that no one else holds (in id order); return their ids."""
+    def lock_tickets(self, ticket_ids: Sequence[str]) -> list[Ticket]:
+        """Lock those ticket rows that no one else holds (in id order) and return them."""
         ...
 
-    def waiting_groups(self) -> list[str | None]:
-        """The groups that have waiting tickets (an index scan; empty when none wait)."""
+    def waiting_counts(self) -> dict[str | None, int]:
+        """How many tickets wait in each group that has any (one index scan)."""
         ...
 
     def count(self, group_id: str | None) -> int:

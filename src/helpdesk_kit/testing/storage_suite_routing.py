@@ -79,14 +79,14 @@ def test_routing_queue_round_trips_and_moves(routing_storage: Storage) -> None:
         }
         assert [e.ticket_id for e in uow.routing.queue("g1")] == [a, b]
         assert [e.ticket_id for e in uow.routing.queue(None)] == [c]
-        assert uow.routing.waiting_groups() == [None, "g1"]
+        assert uow.routing.waiting_counts() == {None: 1, "g1": 2}
         assert uow.routing.count("g1") == 2
         # moving a ticket to another group's queue replaces its entry
         uow.routing.enqueue([_entry(b, "g2")])
         assert [e.ticket_id for e in uow.routing.queue("g1")] == [a]
         assert [e.ticket_id for e in uow.routing.queue("g2")] == [b]
         assert uow.routing.dequeue([a, c, "nope"]) == 2
-        assert uow.routing.waiting_groups() == ["g2"]
+        assert uow.routing.waiting_counts() == {"g2": 1}
         uow.commit()
     with routing_storage.unit_of_work() as uow:
         assert uow.routing.count("g1") == 0
@@ -144,7 +144,9 @@ def test_routing_claim_and_lock_tickets(routing_storage: Storage) -> None:
         assert [e.ticket_id for e in head] == ids[:2]
         rest = uow.routing.claim("g1", 10, after=head[-1])
         assert [e.ticket_id for e in rest] == ids[2:]
-        assert uow.routing.lock_tickets([ids[1], ids[0], "nope"]) == sorted(ids[:2])
+        locked = uow.routing.lock_tickets([ids[1], ids[0], "nope"])
+        assert [t.id for t in locked] == sorted(ids[:2])
+        assert [t.subject for t in locked] == [{ids[0]: "t0", ids[1]: "t1"}[t.id] for t in locked]
 
 
 def test_routing_holds_count_against_agents(routing_storage: Storage) -> None:

@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 
 from helpdesk_kit.clock import to_utc
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.routing.queue import NO_DUE
 from helpdesk_kit.storage.routing import QueueEntry
+from helpdesk_kit.storage.sql import rows as R
+from helpdesk_kit.storage.sql.repositories import _columns, _decode, _pg_dt, _sqlite_dt
 from helpdesk_kit.storage.sql.tables import tickets
 from helpdesk_kit.storage.sql.tables_routing import (
     routing_holds,
@@ -20,6 +21,7 @@ from helpdesk_kit.storage.sql.tables_routing import (
     routing_pointers,
     routing_queue,
 )
+from helpdesk_kit.tickets.model import Ticket
 
 if TYPE_CHECKING:
     from helpdesk_kit.storage.sql.storage import SqlUnitOfWork
@@ -27,6 +29,26 @@ if TYPE_CHECKING:
 __all__ = ["SqlRouting"]
 
 _CHUNK = 500
+_TICKET_COLUMNS = _columns(tickets)
+_HOLD_UPSERT = (
+    "INSERT INTO routing_holds (ticket_id, agent_id) VALUES (?, ?) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET agent_id = excluded.agent_id"
+)
+_LAST_UPSERT = (
+    "INSERT INTO routing_last_agents (customer_id, agent_id, at) VALUES (?, ?, ?) "
+    "ON CONFLICT (customer_id) DO UPDATE SET agent_id = excluded.agent_id, at = excluded.at "
+    "WHERE routing_last_agents.at <= excluded.at"
+)
+_POINTER_UPSERT = (
+    "INSERT INTO routing_pointers (group_key, agent_id) VALUES (?, ?) "
+    "ON CONFLICT (group_key) DO UPDATE SET agent_id = excluded.agent_id"
+)
+_QUEUE_UPSERT = (
+    "INSERT INTO routing_queue (ticket_id, group_key, rank, due_at, created_at, queued_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id) DO UPDATE SET "
+    "group_key = excluded.group_key, rank = excluded.rank, due_at = excluded.due_at, "
+    "created_at = excluded.created_at, queued_at = excluded.queued_at"
+)
 _Q = routing_queue.c
 _ORDER = (_Q.rank, _Q.due_at, _Q.created_at, _Q.ticket_id)
 
@@ -68,26 +90,32 @@ class SqlRouting:
     def __init__(self, uow: SqlUnitOfWork) -> None:
         self._uow = uow
 
-    def _insert(self) -> Any:
-        return postgresql.insert if self._uow.dialect == "postgresql" else sqlite.insert
-
     # -- queue
 
     def enqueue(self, entries: Sequence[QueueEntry]) -> None:
-        """Upsert the entries."""
+        """Upsert the entries (one driver-level statement for all)."""
         if not entries:
             return
+        dt = self._dt()
         rows = []
         for entry in entries:
             if not isinstance(entry, QueueEntry):
                 raise InvalidInput(f"enqueue() takes QueueEntry objects, got {entry!r}")
-            rows.append(_row(entry))
-        stmt = self._insert()(routing_queue)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["ticket_id"],
-            set_={c: stmt.excluded[c] for c in rows[0] if c != "ticket_id"},
-        )
-        self._uow.execute(stmt, rows, what="queue entry")
+            r = _row(entry)
+            rows.append(
+                (
+                    r["ticket_id"],
+                    r["group_key"],
+                    r["rank"],
+                    dt(r["due_at"]),
+                    dt(r["created_at"]),
+                    dt(r["queued_at"]),
+                )
+            )
+        self._uow.run_many(_QUEUE_UPSERT, rows, what="queue entry")
+
+    def _dt(self) -> Any:
+        return _pg_dt if self._uow.dialect == "postgresql" else _sqlite_dt
 
     def dequeue(self, ticket_ids: Sequence[str]) -> int:
         """Delete the tickets' entries."""
@@ -142,29 +170,60 @@ class SqlRouting:
             q = q.with_for_update(skip_locked=skip_locked)
         return [_entry(r) for r in self._uow.execute(q).mappings()]
 
-    def lock_tickets(self, ticket_ids: Sequence[str]) -> list[str]:
-        """Lock the free ticket rows among ``ticket_ids`` in id order (PostgreSQL)."""
+    def lock_tickets(self, ticket_ids: Sequence[str]) -> list[Ticket]:
+        """Lock the free ticket rows among ``ticket_ids`` (id order) and read them.
+
+        PostgreSQL skips rows another transaction holds; SQLite writers take turns anyway.
+        The tickets' last event numbers are read too, so recording their events costs no
+        further query.
+        """
         uow = self._uow
         wanted = sorted(set(ticket_ids))
-        got: list[str] = []
+        got: list[Ticket] = []
+        pg = uow.dialect == "postgresql"
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            q = select(tickets.c.id).where(tickets.c.id.in_(chunk)).order_by(tickets.c.id)
-            if uow.dialect == "postgresql":
-                mine = [t for t in chunk if t in uow.locked]
-                q = q.with_for_update(skip_locked=True)
-                found = {r[0] for r in uow.execute(q).all()}
-                found.update(t for t in mine if t not in found)
-                uow.locked.update(found)
-                got += sorted(found)
-            else:
-                got += [r[0] for r in uow.execute(q).all()]
+            marks = ", ".join("?" * len(chunk))
+            lock = " FOR UPDATE SKIP LOCKED" if pg else ""
+            mine = [t for t in chunk if t in uow.locked]
+            rows = uow.run(
+                f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id IN ({marks}) ORDER BY id{lock}",
+                tuple(chunk),
+            ).fetchall()
+            found = {
+                t.id: t for t in (R.ticket_from_row(_decode(tickets, uow.dialect, r)) for r in rows)
+            }
+            missing = [t for t in mine if t not in found]
+            if missing:  # rows this transaction already holds are not skipped for us
+                marks = ", ".join("?" * len(missing))
+                rows = uow.run(
+                    f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id IN ({marks})", tuple(missing)
+                ).fetchall()
+                for r in rows:
+                    t = R.ticket_from_row(_decode(tickets, uow.dialect, r))
+                    found[t.id] = t
+            ids = sorted(found)
+            if ids:
+                uow.locked.update(ids)
+                unknown = [t for t in ids if t not in uow.last_seq]
+                if unknown:
+                    marks = ", ".join("?" * len(unknown))
+                    seqs = dict.fromkeys(unknown, 0)
+                    for tid, last in uow.run(
+                        f"SELECT ticket_id, MAX(seq) FROM events WHERE ticket_id IN ({marks}) "
+                        "GROUP BY ticket_id",
+                        tuple(unknown),
+                    ).fetchall():
+                        seqs[tid] = int(last)
+                    uow.last_seq.update(seqs)
+            got += [found[t] for t in ids]
         return got
 
-    def waiting_groups(self) -> list[str | None]:
-        """Distinct group keys of the queue (index scan)."""
-        q = select(_Q.group_key).distinct().order_by(_Q.group_key)
-        return [_group(r[0]) for r in self._uow.execute(q).all()]
+    def waiting_counts(self) -> dict[str | None, int]:
+        """Queue lengths by group (an index-only scan of the queue index)."""
+        q = select(_Q.group_key, func.count()).group_by(_Q.group_key).order_by(_Q.group_key)
+        rows: Sequence[Any] = self._uow.execute(q).all()
+        return {_group(r[0]): int(r[1]) for r in rows}
 
     def count(self, group_id: str | None) -> int:
         """Queue length."""
@@ -176,16 +235,12 @@ class SqlRouting:
     def set_holds(self, holds: Mapping[str, str | None]) -> None:
         """Upsert or delete holds."""
         gone = sorted(t for t, a in holds.items() if a is None)
-        kept = [{"ticket_id": t, "agent_id": a} for t, a in sorted(holds.items()) if a]
+        kept = [(t, a) for t, a in sorted(holds.items()) if a]
         for start in range(0, len(gone), _CHUNK):
             chunk = gone[start : start + _CHUNK]
             self._uow.execute(delete(routing_holds).where(routing_holds.c.ticket_id.in_(chunk)))
         if kept:
-            stmt = self._insert()(routing_holds)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["ticket_id"], set_={"agent_id": stmt.excluded.agent_id}
-            )
-            self._uow.execute(stmt, kept, what="routing hold")
+            self._uow.run_many(_HOLD_UPSERT, kept, what="routing hold")
 
     def holds(self, ticket_ids: Sequence[str]) -> dict[str, str]:
         """Who each ticket counts against."""
@@ -218,15 +273,7 @@ class SqlRouting:
 
     def set_last_agent(self, customer_id: str, agent_id: str, at: datetime) -> None:
         """Upsert the customer's latest agent (a later ``at`` wins)."""
-        stmt = self._insert()(routing_last_agents).values(
-            customer_id=customer_id, agent_id=agent_id, at=to_utc(at)
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["customer_id"],
-            set_={"agent_id": stmt.excluded.agent_id, "at": stmt.excluded.at},
-            where=routing_last_agents.c.at <= stmt.excluded.at,
-        )
-        self._uow.execute(stmt, what="last agent")
+        self._uow.run(_LAST_UPSERT, (customer_id, agent_id, self._dt()(at)), what="last agent")
 
     def last_agent(self, customer_id: str) -> str | None:
         """The customer's latest agent."""
@@ -245,8 +292,4 @@ class SqlRouting:
 
     def set_pointer(self, group_id: str | None, agent_id: str) -> None:
         """Upsert the pointer."""
-        stmt = self._insert()(routing_pointers).values(group_key=_key(group_id), agent_id=agent_id)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["group_key"], set_={"agent_id": stmt.excluded.agent_id}
-        )
-        self._uow.execute(stmt, what="round-robin pointer")
+        self._uow.run(_POINTER_UPSERT, (_key(group_id), agent_id), what="round-robin pointer")
