@@ -285,3 +285,16 @@ def test_routing_rebuild_requeues_open_unassigned_tickets(desk: Helpdesk) -> Non
     assert desk.queue() == []
     assert desk.routing_rebuild() == 1
     assert [x.id for x in desk.queue()] == [t.id]
+
+
+def test_moving_a_waiting_ticket_to_another_group_routes_it_there(desk: Helpdesk) -> None:
+    desk.add_group("A")
+    desk.add_group("B")
+    bob = desk.add_agent("Bob", groups=["B"])
+    t = desk.open_ticket(_customer(desk), "x", group="A")
+    assert t.assignee_id is None
+    assert desk.queue_length("A") == 1
+    desk.assign(t, None, group="B")
+    assert desk.get_ticket(t).assignee_id == bob.id  # routed in the same command
+    assert desk.queue_length("A") == 0
+    assert desk.queue_length("B") == 0

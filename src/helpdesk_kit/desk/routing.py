@@ -9,8 +9,9 @@ How the state stays right:
   transaction: an open unassigned ticket (not held by the bot) waits in exactly one queue
   (its group's), an open assigned ticket holds one unit of its agent's capacity, anything
   else neither. When capacity frees (a ticket solved, closed, reassigned) the group's
-  waiting tickets are routed in that same transaction; a ticket that goes back to a queue
-  (unassigned, reopened without an agent) waits for the next trigger.
+  waiting tickets are routed in that same transaction, and so is a ticket moved to another
+  group or reopened without an agent; a ticket taken off its agent waits for the next
+  trigger.
 * An agent coming online (or getting more capacity, or another group) routes waiting
   tickets at once; shift starts are picked up by :meth:`Helpdesk.sweep` (the ``"routing"``
   sweeper), which costs one index query when nothing waits.
@@ -24,6 +25,7 @@ both see the same free slot; SQLite serializes writers anyway.
 from __future__ import annotations
 
 import functools
+import heapq
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -89,6 +91,8 @@ _RECONCILE = frozenset(
 #: Strategies whose facts routing looks up only when they are used.
 _NEEDS_POINTER = frozenset({"round_robin"})
 _NEEDS_LAST = frozenset({"sticky"})
+#: Built-in strategies that pick someone whenever there is a candidate.
+_ALWAYS_PICKS = frozenset({"least_loaded", "round_robin", "sticky", "vip_first"})
 
 
 @attrs.frozen
@@ -366,8 +370,11 @@ def _group_agents(desk: Helpdesk, work: Work, group_id: str | None) -> list[Agen
     ]
 
 
-def _candidates(desk: Helpdesk, work: Work, group_id: str | None) -> list[Candidate]:
-    available = _group_agents(desk, work, group_id)
+def _candidates(
+    desk: Helpdesk, work: Work, group_id: str | None, available: list[Agent] | None = None
+) -> list[Candidate]:
+    if available is None:
+        available = _group_agents(desk, work, group_id)
     if not available:
         return []
     ids = [a.id for a in available]
@@ -406,7 +413,13 @@ def _apply_vip(desk: Helpdesk, work: Work, ticket: Ticket) -> Ticket:
 class _Router:
     """Routing decisions for one group inside one unit of work (candidates locked once)."""
 
-    def __init__(self, desk: Helpdesk, work: Work, group: Group | None) -> None:
+    def __init__(
+        self,
+        desk: Helpdesk,
+        work: Work,
+        group: Group | None,
+        available: list[Agent] | None = None,
+    ) -> None:
         self.desk = desk
         self.work = work
         self.group = group
@@ -424,12 +437,16 @@ class _Router:
         self.strategy = strategy
         self.builtin = strategy is BUILTIN_STRATEGIES.get(name)
         self.candidates: dict[str, Candidate] = {
-            c.agent.id: c for c in _candidates(desk, work, self.group_id)
+            c.agent.id: c for c in _candidates(desk, work, self.group_id, available)
         }
         self._pointer_read = False
         self.pointer: str | None = None
         self.pointer_moved = False
         # written once per batch by finish(): holds, queue removals, customers' last agents
+        self._asks_hook = bool(desk.hook.route_ticket.get_hookimpls())
+        # least loaded, the default, keeps a heap instead of scanning every candidate
+        self._fast = self.builtin and name == "least_loaded"
+        self._heap: list[tuple[float, int, str, str]] | None = None
         self._holds: dict[str, str | None] = {}
         self._dequeued: list[str] = []
         self._last: dict[str, str] = {}
@@ -442,14 +459,19 @@ class _Router:
         if not self.candidates:
             return None
         desk, work = self.desk, self.work
+        if self._asks_hook:
+            chosen = desk.hook.route_ticket(
+                desk=desk, ticket=ticket, candidates=[c.agent for c in self.candidates.values()]
+            )
+            if chosen is not None:
+                if chosen not in self.candidates:
+                    raise InvalidInput(
+                        f"route_ticket hook chose {chosen!r}, which is not a candidate"
+                    )
+                return str(chosen)
+        if self._fast:
+            return self._least()
         pool = list(self.candidates.values())
-        chosen = desk.hook.route_ticket(
-            desk=desk, ticket=ticket, candidates=[c.agent for c in pool]
-        )
-        if chosen is not None:
-            if chosen not in self.candidates:
-                raise InvalidInput(f"route_ticket hook chose {chosen!r}, which is not a candidate")
-            return str(chosen)
         rule = desk._routing.vip
         tier: str | None = None
         if rule is not None or self._needs(frozenset({"vip_first"})):
@@ -475,6 +497,21 @@ class _Router:
             )
         return str(picked)
 
+    def _least(self) -> str | None:
+        """What :func:`least_loaded` returns, from a heap of (ratio, load, name, id)."""
+        heap = self._heap
+        if heap is None:
+            heap = self._heap = [_heap_key(c) for c in self.candidates.values()]
+            heapq.heapify(heap)
+        while heap:
+            top = heap[0]
+            current = self.candidates.get(top[3])
+            if current is None or current.load != top[1]:
+                heapq.heappop(heap)  # stale: the agent is full or took a ticket since
+                continue
+            return top[3]
+        return None
+
     def assign(self, ticket: Ticket, agent_id: str) -> Ticket:
         """Assign and count it at once (holds, queue, sticky, round robin)."""
         desk, work = self.desk, self.work
@@ -486,7 +523,10 @@ class _Router:
         if cand.load + 1 >= cand.agent.max_concurrent:
             del self.candidates[agent_id]
         else:
-            self.candidates[agent_id] = Candidate(cand.agent, cand.load + 1)
+            more = Candidate(cand.agent, cand.load + 1)
+            self.candidates[agent_id] = more
+            if self._heap is not None:
+                heapq.heappush(self._heap, _heap_key(more))
         if self.name in _NEEDS_POINTER:
             self.pointer = agent_id
             self.pointer_moved = True
@@ -509,6 +549,10 @@ class _Router:
             self.pointer_moved = False
 
 
+def _heap_key(c: Candidate) -> tuple[float, int, str, str]:
+    return (c.ratio, c.load, c.agent.name, c.agent.id)
+
+
 def _still_waiting(desk: Helpdesk, ticket: Ticket) -> bool:
     return ticket.assignee_id is None and _is_open(desk, ticket)
 
@@ -528,10 +572,24 @@ def _route_group_batch(
     group = None if group_id is None else _get_group(work, group_id)
     if group_id is not None and group is None:
         return 0, [], False
-    entries = uow.routing.claim(group_id, limit, after=after, skip_locked=skip_locked)
+    # A first look without locks: a group whose agents are all away or full costs two
+    # queries and claims nothing.
+    available = _group_agents(desk, work, group_id)
+    if not available:
+        return 0, [], False
+    loads = uow.routing.loads([a.id for a in available])
+    free = sum(max(0, a.max_concurrent - loads[a.id]) for a in available)
+    if free == 0:
+        return 0, [], False
+    strategy = "least_loaded" if group is None else group.routing
+    always = strategy in _ALWAYS_PICKS and (
+        desk._strategies.get(strategy) is BUILTIN_STRATEGIES[strategy]
+    )
+    take = min(limit, free) if always else limit
+    entries = uow.routing.claim(group_id, take, after=after, skip_locked=skip_locked)
     if not entries:
         return 0, [], True
-    router = _Router(desk, work, group)
+    router = _Router(desk, work, group, available)
     if not router.candidates:
         return 0, entries, False
     mine: set[str] = set()
@@ -648,12 +706,13 @@ def _due_times(work: Work, ticket_ids: Sequence[str]) -> dict[str, datetime]:
 
 def _reconcile(
     desk: Helpdesk, work: Work, ticket_ids: Sequence[str], tried: set[str]
-) -> tuple[set[str], set[str]]:
-    """Put each ticket in its right queue/hold state; return (freed agents, requeued tickets).
+) -> tuple[set[str], set[str | None], set[str]]:
+    """Put each ticket in its right queue/hold state.
 
-    ``tried``: tickets routing just tried (new or handed off). Requeued tickets (taken off
-    an agent, reopened unassigned) wait for the next trigger rather than going straight
-    back to whoever is free in the same command.
+    Returns the agents whose capacity freed, the groups whose queues got tickets that
+    routing has not tried yet (moved there, reopened), and the tickets just taken off an
+    agent: those wait for the next trigger rather than going straight back to whoever is
+    free in the same command. ``tried``: tickets routing just tried (new or handed off).
     """
     uow = work.uow
     routing = uow.routing
@@ -662,7 +721,8 @@ def _reconcile(
     holds = routing.holds(ticket_ids)
     new_holds: dict[str, str | None] = {}
     freed: set[str] = set()
-    requeued: set[str] = set()
+    requeued: set[str | None] = set()
+    released: set[str] = set()
     waiting: list[Ticket] = []
     leaving: list[str] = []
     for tid, t in tickets.items():
@@ -673,6 +733,8 @@ def _reconcile(
             new_holds[tid] = hold
             if old is not None:
                 freed.add(old)
+                if open_ and t.assignee_id is None:
+                    released.add(tid)
         wants = (
             open_
             and t.assignee_id is None
@@ -718,14 +780,14 @@ def _reconcile(
                 queued_events.append(
                     desk._event(work, t, ev.QUEUED, Actor.system(), group_id=t.group_id, rank=rank)
                 )
-                if t.id not in tried:
-                    requeued.add(t.id)
+                if t.id not in tried and t.id not in released:
+                    requeued.add(t.group_id)
         routing.enqueue(fresh)
         if queued_events:
             # a later round sees these and refreshes the SLA due time, which the SLA
             # reactor computes after this one for a new ticket
             work.record(queued_events)
-    return freed, requeued
+    return freed, requeued, released
 
 
 def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
@@ -748,8 +810,8 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
             )
     if not touched:
         return
-    freed, requeued = _reconcile(desk, work, list(touched), tried)
-    keys: list[str | None] = []
+    freed, requeued, released = _reconcile(desk, work, list(touched), tried)
+    keys: list[str | None] = list(requeued)
     if freed:
         for aid in sorted(freed):
             try:
@@ -759,7 +821,7 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
             if is_available(agent, work.now, desk._shifts):
                 keys += [*sorted(agent.groups), None]
     if keys:
-        _route_in(desk, work, keys, desk._routing.scan_in_commands, frozenset(requeued))
+        _route_in(desk, work, keys, desk._routing.scan_in_commands, frozenset(released))
 
 
 def _rebuild(desk: Helpdesk, ticket_ids: Sequence[str]) -> int:
