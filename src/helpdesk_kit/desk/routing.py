@@ -24,7 +24,6 @@ both see the same free slot; SQLite serializes writers anyway.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -448,6 +447,7 @@ class _Router:
         self._fast = self.builtin and name == "least_loaded"
         self._heap: list[tuple[float, int, str, str]] | None = None
         self._holds: dict[str, str | None] = {}
+        self._events: list[TicketEvent] = []
         self._dequeued: list[str] = []
         self._last: dict[str, str] = {}
 
@@ -516,7 +516,20 @@ class _Router:
         """Assign and count it at once (holds, queue, sticky, round robin)."""
         desk, work = self.desk, self.work
         cand = self.candidates[agent_id]
-        saved = desk._assign(work, ticket, cand.agent, None, Actor.system(), reason="routing")
+        # what Helpdesk._assign records, with the events of the whole batch stored at once
+        event = desk._event(
+            work,
+            ticket,
+            ev.ASSIGNED,
+            Actor.system(),
+            assignee_id=agent_id,
+            group_id=ticket.group_id,
+            previous_assignee_id=ticket.assignee_id,
+            previous_group_id=ticket.group_id,
+            reason="routing",
+        )
+        saved = work.save(ticket, attrs.evolve(ticket, assignee_id=agent_id))
+        self._events.append(event)
         self._holds[ticket.id] = agent_id
         self._dequeued.append(ticket.id)
         self._last[ticket.customer_id] = agent_id
@@ -534,6 +547,9 @@ class _Router:
 
     def finish(self) -> None:
         """Store what the assignments changed (before the reactors run)."""
+        if self._events:
+            self.work.record(self._events)
+            self._events = []
         routing = self.work.uow.routing
         if self._holds:
             routing.set_holds(self._holds)
@@ -663,33 +679,42 @@ def _route_in(
 
 
 def _route_all(desk: Helpdesk, keys: Sequence[str | None], at: datetime) -> RouteResult:
-    """Route every queue in ``keys``: one transaction per batch, retried on conflicts."""
-    total = 0
-    per_group: dict[str, int] = {}
+    """Route every queue in ``keys``, retried on conflicts.
+
+    One transaction claims up to ``batch_size`` waiting tickets, from as many queues as it
+    takes: a sweep over many small queues commits a few times, not once per queue.
+    """
     batch = desk._routing.batch_size
+    todo: list[str | None] = list(dict.fromkeys(keys))
+    cursor: dict[str | None, QueueEntry | None] = dict.fromkeys(todo)
+    done: dict[str | None, int] = dict.fromkeys(todo, 0)
 
-    def one(key: str | None, after: QueueEntry | None) -> tuple[int, list[QueueEntry], bool]:
+    def one() -> list[tuple[str | None, int, list[QueueEntry], bool]]:
+        out = []
         with desk._work(at) as work:
-            return _route_group_batch(desk, work, key, batch, after)
+            budget = batch
+            for key in todo:
+                n, entries, left = _route_group_batch(desk, work, key, budget, cursor[key])
+                out.append((key, n, entries, left))
+                budget -= max(len(entries), 1)
+                if budget <= 0:
+                    break
+        return out
 
+    while todo:
+        for key, n, entries, left in retry_on_conflict(one):
+            done[key] += n
+            if not entries or not left:
+                todo.remove(key)
+            else:
+                cursor[key] = entries[-1]
     names: dict[str | None, str] = {None: ""}
     for g in desk.groups():
         names[g.id] = g.name
-    for key in keys:
-        after: QueueEntry | None = None
-        done = 0
-        while True:
-            n, entries, left = retry_on_conflict(functools.partial(one, key, after))
-            done += n
-            if not entries or not left:
-                break
-            after = entries[-1]
-        total += done
-        if done:
-            per_group[names.get(key, key or "")] = done
+    per_group = {names.get(k, k or ""): n for k, n in done.items() if n}
     with desk.storage.unit_of_work() as uow:
         counts = uow.routing.waiting_counts()
-    return RouteResult(total, per_group, sum(counts.get(k, 0) for k in keys))
+    return RouteResult(sum(done.values()), per_group, sum(counts.get(k, 0) for k in keys))
 
 
 def _due_times(work: Work, ticket_ids: Sequence[str]) -> dict[str, datetime]:
