@@ -105,7 +105,7 @@ class RoutingConfig:
     """
 
     vip: VipRule | None = None
-    batch_size: int = 50
+    batch_size: int = 100
     scan_in_commands: int = 200
 
 
@@ -152,7 +152,7 @@ class RoutingCommands:
         self,
         *,
         vip: VipRule | Mapping[str, Any] | None = None,
-        batch_size: int = 50,
+        batch_size: int = 100,
         scan_in_commands: int = 200,
     ) -> RoutingConfig:
         """Set the VIP rule and the routing batch sizes (see :class:`RoutingConfig`).
