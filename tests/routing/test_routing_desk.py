@@ -164,7 +164,7 @@ def test_capacity_freed_by_solving_routes_the_next_waiting_ticket(desk: Helpdesk
     assert desk.get_ticket(second).assignee_id == ann.id
     assert desk.queue() == []
     kinds = [e.kind for e in desk.events(second)]
-    assert kinds.count(ev.QUEUED) == 1
+    assert kinds.count(ev.ASSIGNED) == 1
     assert kinds[-1] == ev.ASSIGNED
 
 

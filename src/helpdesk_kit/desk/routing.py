@@ -84,7 +84,7 @@ _RECONCILE = frozenset(
         ev.BOT_STARTED,
         ev.BOT_ENDED,
         ev.BOT_CANCELLED,
-        ev.QUEUED,
+        ev.PRIORITY_CHANGED,
     }
 )
 #: Strategies whose facts routing looks up only when they are used.
@@ -717,12 +717,28 @@ def _route_all(desk: Helpdesk, keys: Sequence[str | None], at: datetime) -> Rout
     return RouteResult(sum(done.values()), per_group, sum(counts.get(k, 0) for k in keys))
 
 
-def _due_times(work: Work, ticket_ids: Sequence[str]) -> dict[str, datetime]:
-    """The earliest running SLA due time of each ticket (tickets without one left out)."""
+def _due_times(desk: Helpdesk, work: Work, ticket_ids: Sequence[str]) -> dict[str, datetime]:
+    """The earliest running SLA due time of each ticket (tickets without one left out).
+
+    A ticket created in this unit of work has no stored timers yet (the SLA reactor may run
+    after this one): its timers are replayed from its trail, which changes nothing.
+    """
+    from helpdesk_kit.desk.sla import _context
+    from helpdesk_kit.sla.timers import replay
+
     out: dict[str, datetime] = {}
     if not ticket_ids:
         return out
-    for tid, timers in work.uow.sla.list_for_tickets(ticket_ids).items():
+    stored = work.uow.sla.list_for_tickets(ticket_ids)
+    config = desk._sla
+    for tid in ticket_ids:
+        timers = stored.get(tid)
+        if timers is None:
+            if config is None:
+                continue
+            trail = work.uow.events.list_for_ticket(tid)
+            ctx = _context(desk, work, work.ticket(tid), config, {})
+            timers = list(replay(trail, ctx=ctx).timers.values())
         dues = [t.due_at for t in timers if not t.finished and t.due_at is not None]
         if dues:
             out[tid] = min(dues)
@@ -775,11 +791,10 @@ def _reconcile(
     if leaving:
         routing.dequeue(leaving)
     if waiting:
-        dues = _due_times(work, [t.id for t in waiting])
+        dues = _due_times(desk, work, [t.id for t in waiting])
         vip = desk._routing.vip
         groups: dict[str, Group | None] = {}
         fresh: list[QueueEntry] = []
-        queued_events: list[TicketEvent] = []
         for t in waiting:
             rank = NORMAL_RANK
             if t.group_id is not None and vip is not None:
@@ -801,17 +816,10 @@ def _reconcile(
             if old_entry == entry:
                 continue
             fresh.append(entry)
-            if old_entry is None or old_entry.group_id != t.group_id:
-                queued_events.append(
-                    desk._event(work, t, ev.QUEUED, Actor.system(), group_id=t.group_id, rank=rank)
-                )
-                if t.id not in tried and t.id not in released:
-                    requeued.add(t.group_id)
+            moved = old_entry is None or old_entry.group_id != t.group_id
+            if moved and t.id not in tried and t.id not in released:
+                requeued.add(t.group_id)
         routing.enqueue(fresh)
-        if queued_events:
-            # a later round sees these and refreshes the SLA due time, which the SLA
-            # reactor computes after this one for a new ticket
-            work.record(queued_events)
     return freed, requeued, released
 
 

@@ -68,7 +68,3 @@ __all__ = [
     "TICKET_CREATED",
     "TRANSITIONED",
 ]
-
-# Routing (appended after the list above; the names stay importable one by one).
-QUEUED = "routing.queued"  # data: group_id, rank (the ticket waits in its group's queue)
-__all__ += ["QUEUED"]
