@@ -141,10 +141,13 @@ def register_intent_backends(register: Callable[[str, Callable[..., Any]], None]
 
 @hookspec
 def register_routing_strategies(register: Callable[[str, Callable[..., Any]], None]) -> None:
-    """Register routing strategies that groups can choose by name.
+    """Register routing strategies that groups can choose by name (``Group.routing``).
 
-    :param register: call ``register(name, strategy)``; ``strategy(desk, ticket, candidates)``
-        returns the chosen agent's id or None.
+    :param register: call ``register(name, strategy)``; ``strategy(context)`` gets a
+        :class:`helpdesk_kit.routing.RoutingContext` (the ticket, the candidates with their
+        loads, the customer's tier and last agent, the group's round-robin pointer) and
+        returns the chosen candidate's agent id, or None to leave the ticket waiting in its
+        group's queue. A plugin may replace a built-in strategy of the same name.
     """
 
 

@@ -146,6 +146,11 @@ class RecordingPlugin:
         register("refund", refund)
 
     @hookimpl
+    def register_routing_strategies(self, register):
+        self._seen("register_routing_strategies")
+        register("recorded", lambda context: None)
+
+    @hookimpl
     def register_holiday_providers(self, register):
         self._seen("register_holiday_providers")
         register("shop_closures", shop_closures)

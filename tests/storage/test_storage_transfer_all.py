@@ -81,6 +81,13 @@ def fill(desk: Helpdesk) -> None:
     assert isinstance(clock, FrozenClock)
     simulate(desk, start=START, days=1, seed=3, tickets=12)
     desk.configure_escalation(escalation_guide())
+    # routing state: a desk on the same storage that routes (this one does not auto-assign)
+    router = Helpdesk(storage=desk.storage, clock=clock, load_entrypoints=False)
+    router.add_group("round", routing="round_robin")
+    router.add_agent("Bo", groups=["round"], max_concurrent=1)
+    zhao = router.add_customer("赵", email="zhao@example.cn")
+    for subject in ("first", "second"):  # one is routed to Bo, one waits in the queue
+        router.open_ticket(zhao, subject, "?", group="round")
     desk.configure_automation(
         {
             "time_rules": [

@@ -21,6 +21,7 @@ from helpdesk_kit.errors import HelpdeskError, InvalidInput
 __all__ = [
     "ESCALATION_ENV",
     "RULES_ENV",
+    "SHIFTS_ENV",
     "SLA_ENV",
     "add_parser",
     "configure_sweeps",
@@ -33,6 +34,8 @@ SLA_ENV = "HELPDESK_KIT_SLA"
 ESCALATION_ENV = "HELPDESK_KIT_ESCALATION"
 #: Where ``--rules`` is taken from when it is not given.
 RULES_ENV = "HELPDESK_KIT_RULES"
+#: Where ``--shifts`` is taken from when it is not given.
+SHIFTS_ENV = "HELPDESK_KIT_SHIFTS"
 
 log = logging.getLogger("helpdesk_kit")
 
@@ -74,14 +77,36 @@ def add_parser(subparsers: Any) -> None:
         help=f"automation rules (a TOML file, see docs/automation.md) whose time rules are "
         f"swept (default: ${RULES_ENV}; without either, no time rules)",
     )
+    parser.add_argument(
+        "--shifts",
+        default=None,
+        metavar="FILE",
+        help=f"agents' shift calendars by name, a TOML/JSON file of calendar tables "
+        f"(default: ${SHIFTS_ENV}); waiting tickets are routed when a shift starts",
+    )
     parser.set_defaults(handler=_run)
 
 
 def configure_sweeps(
-    desk: Any, sla: str | None, escalation: str | None = None, rules: str | None = None
+    desk: Any,
+    sla: str | None,
+    escalation: str | None = None,
+    rules: str | None = None,
+    *,
+    shifts: str | None = None,
 ) -> None:
-    """Configure SLA (``--sla``: a file or ``"guide"``), escalation (``--escalation``: a file
-    or ``"guide"``) and automation (``--rules``: a file) on ``desk``; None leaves each alone."""
+    """Configure what ``helpdesk-kit sweep`` sweeps on ``desk``; None leaves a part alone.
+
+    Routing of waiting tickets is always swept; ``shifts`` (a TOML/JSON file mapping shift
+    names to calendar tables) registers the agents' shift calendars. ``sla`` and
+    ``escalation`` are a file or ``"guide"``; ``rules`` is an automation rules file.
+    """
+    desk.configure_routing()
+    if shifts:
+        from helpdesk_kit.desk.routing import load_shifts
+
+        for name, calendar in load_shifts(shifts, providers=desk.holiday_providers).items():
+            desk.add_shift(name, calendar)
     if sla == "guide":
         from helpdesk_kit.sla import guide_policies
 
@@ -110,6 +135,8 @@ def _describe(result: Any) -> str:
             )
         elif name == "escalation":
             parts.append(f"escalation: {value.tickets} ticket(s), {value.fired} level(s) fired")
+        elif name == "routing":
+            parts.append(f"routing: {value.assigned} assigned, {value.waiting} waiting")
         else:
             parts.append(f"{name}: {value}")
     return " · ".join(parts)
@@ -162,6 +189,7 @@ def _run(args: argparse.Namespace) -> int:
             args.sla or os.environ.get(SLA_ENV),
             args.escalation or os.environ.get(ESCALATION_ENV),
             args.rules or os.environ.get(RULES_ENV),
+            shifts=args.shifts or os.environ.get(SHIFTS_ENV),
         )
         run_sweeps(desk, every=every, rounds=rounds)
     return 0

@@ -721,10 +721,8 @@ def _assign(desk: Helpdesk, work: Work, ticket: Ticket, action: Assign, actor: A
             holder = work.uow.agents.get(ticket.assignee_id)
             keep = holder if group.id in holder.groups else None
         ticket = desk._assign(work, ticket, keep, group, actor, reason="automation")
-    if action.route or (group is not None and ticket.assignee_id is None):
-        chosen = desk._choose_agent(work, ticket)
-        if chosen is not None and chosen.id != ticket.assignee_id:
-            desk._assign(work, ticket, chosen, None, actor, reason="automation")
+    if ticket.assignee_id is None and (action.route or group is not None):
+        desk._route_now(work, ticket)  # by the group's strategy; nobody free: it waits
 
 
 # -------------------------------------------------------------------- time rules

@@ -26,6 +26,7 @@ from helpdesk_kit.desk.kb import KnowledgeBase, KnowledgeBaseCommands
 from helpdesk_kit.desk.macros import MacroCommands
 from helpdesk_kit.desk.results import ReceiveResult, SweepResult
 from helpdesk_kit.desk.retry import retry_on_conflict
+from helpdesk_kit.desk.routing import RoutingCommands
 from helpdesk_kit.desk.settings import DeskSettings
 from helpdesk_kit.desk.sla import SlaCommands, holiday_registry
 from helpdesk_kit.desk.work import Work
@@ -106,6 +107,7 @@ class Helpdesk(
     SurveyCommands,
     KpiCommands,
     AutomationCommands,
+    RoutingCommands,
 ):
     """A help desk: tickets, customers, agents and the commands that change them.
 
@@ -151,6 +153,7 @@ class Helpdesk(
         self.kb = KnowledgeBase(self)
         self._setup_bot()
         self._install_kpi_tracking()
+        self._setup_routing()
         self._check_definitions()
         self._active_statuses = sorted(
             {
@@ -408,7 +411,9 @@ class Helpdesk(
                 updated = attrs.evolve(current, **changes)
             except TypeError as exc:
                 raise InvalidInput(f"cannot change agent: {exc}") from None
-            return work.uow.agents.update(updated)
+            stored = work.uow.agents.update(updated)
+        self._agent_updated(current, stored)  # routing: waiting tickets may go to them now
+        return stored
 
     def set_agent_status(self, agent: Agent | str, status: str | AgentStatus) -> Agent:
         """Set an agent's presence (online, away, offline)."""
@@ -1139,49 +1144,6 @@ class Helpdesk(
 
         with self._work() as work:
             return receive_into(self, work, inbound)
-
-    # ------------------------------------------------------------------ routing
-
-    def _auto_route(self, work: Work, ticket: Ticket) -> Ticket:
-        if not self.settings.auto_assign or ticket.assignee_id is not None:
-            return ticket
-        if self._bot_holds(work, ticket):
-            return ticket  # the bot answers first; its hand-off routes the ticket
-        agent = self._choose_agent(work, ticket)
-        if agent is None:
-            return ticket
-        return self._assign(work, ticket, agent, None, Actor.system(), reason="routing")
-
-    def eligible_agents(self, work: Work, ticket: Ticket) -> list[Agent]:
-        """Online agents of the ticket's group (every agent when it has none) with free capacity."""
-        agents = work.uow.agents.list(group_id=ticket.group_id)
-        online = [a for a in agents if a.status is AgentStatus.ONLINE and a.max_concurrent > 0]
-        if not online:
-            return []
-        # Hold the candidates until this unit of work ends: a concurrent router waits here and
-        # then counts this one's assignment, so nobody goes above max_concurrent.
-        work.uow.agents.lock([a.id for a in online])
-        counts = work.uow.tickets.open_counts(
-            [a.id for a in online], statuses=self._active_statuses
-        )
-        return [a for a in online if counts[a.id] < a.max_concurrent]
-
-    def _choose_agent(self, work: Work, ticket: Ticket) -> Agent | None:
-        candidates = self.eligible_agents(work, ticket)
-        if not candidates:
-            return None
-        chosen = self.hook.route_ticket(desk=self, ticket=ticket, candidates=candidates)
-        if chosen is not None:
-            for agent in candidates:
-                if agent.id == chosen:
-                    return agent
-            raise InvalidInput(f"route_ticket hook chose {chosen!r}, which is not a candidate")
-        counts = work.uow.tickets.open_counts(
-            [a.id for a in candidates], statuses=self._active_statuses
-        )
-        return min(
-            candidates, key=lambda a: (counts[a.id] / a.max_concurrent, counts[a.id], a.name, a.id)
-        )
 
     # ------------------------------------------------------------------ sweep
 

@@ -37,6 +37,7 @@ from helpdesk_kit.storage.kb import (
     KbSearchLogRepository,
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
+from helpdesk_kit.storage.routing import RoutingRepository
 from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.tickets.model import (
     Agent,
@@ -482,6 +483,7 @@ class UnitOfWork(Protocol):
     analytics: AnalyticsRepository
     escalations: EscalationRepository
     automation: AutomationRepository
+    routing: RoutingRepository
 
     def commit(self) -> None:
         """Make every change of this unit visible at once."""

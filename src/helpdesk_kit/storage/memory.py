@@ -61,7 +61,9 @@ from helpdesk_kit.storage.memory_kb import (
     MemoryKbSearchLog,
 )
 from helpdesk_kit.storage.memory_macros import MemoryMacros, MemoryTemplates
+from helpdesk_kit.storage.memory_routing import MemoryRouting
 from helpdesk_kit.storage.memory_sla import MemorySlaTimers
+from helpdesk_kit.storage.routing import RoutingRepository
 from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.tickets.model import (
     Agent,
@@ -610,6 +612,7 @@ class MemoryUnitOfWork:
         self.analytics: AnalyticsRepository = MemoryAnalytics(data, self._undo)
         self.escalations: EscalationRepository = MemoryEscalations(data, self._undo)
         self.automation: AutomationRepository = MemoryAutomation(data, self._undo)
+        self.routing: RoutingRepository = MemoryRouting(data, self._undo)
         self._active = False
 
     def __enter__(self) -> Self:

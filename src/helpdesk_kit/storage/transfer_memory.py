@@ -45,6 +45,10 @@ from helpdesk_kit.storage.sql.macros import (
     template_from_row,
     template_row,
 )
+from helpdesk_kit.storage.sql.routing import _entry as queue_entry_from_row
+from helpdesk_kit.storage.sql.routing import _group as group_from_key
+from helpdesk_kit.storage.sql.routing import _key as group_key
+from helpdesk_kit.storage.sql.routing import _row as queue_entry_row
 from helpdesk_kit.storage.sql.sla import timer_from_row, timer_row
 from helpdesk_kit.storage.sql.tables_kb import KB_CHANGE_COUNTER
 from helpdesk_kit.storage.transfer_codec import encode_row, transferred_tables
@@ -324,6 +328,42 @@ def _store_rule_states(uow: MemoryUnitOfWork, rows: Rows) -> None:
     uow.automation.save(states)
 
 
+def _queue_rows(data: _Data) -> Iterator[Row]:
+    entries = data.extra.get("routing_entries", {})
+    return (queue_entry_row(e) for e in entries.values())
+
+
+def _hold_rows(data: _Data) -> Iterator[Row]:
+    holds = data.extra.get("routing_holds", {})
+    return ({"ticket_id": t, "agent_id": a} for t, a in holds.items())
+
+
+def _last_agent_rows(data: _Data) -> Iterator[Row]:
+    last = data.extra.get("routing_last", {})
+    return ({"customer_id": c, "agent_id": a, "at": at} for c, (at, a) in last.items())
+
+
+def _pointer_rows(data: _Data) -> Iterator[Row]:
+    pointers = data.extra.get("routing_pointers", {})
+    return ({"group_key": group_key(g), "agent_id": a} for g, a in pointers.items())
+
+
+def _store_routing(uow: MemoryUnitOfWork, rows: Rows) -> None:
+    routing = uow.routing
+    entries = [queue_entry_from_row(r) for r in rows.get("routing_queue", ())]
+    if routing.entries([e.ticket_id for e in entries]):
+        raise InvalidInput("a ticket's routing queue place is already stored")
+    routing.enqueue(entries)
+    holds = {r["ticket_id"]: r["agent_id"] for r in rows.get("routing_holds", ())}
+    if routing.holds(list(holds)):
+        raise InvalidInput("a ticket's routing capacity hold is already stored")
+    routing.set_holds(holds)
+    for r in rows.get("routing_last_agents", ()):
+        routing.set_last_agent(r["customer_id"], r["agent_id"], r["at"])
+    for r in rows.get("routing_pointers", ()):
+        routing.set_pointer(group_from_key(r["group_key"]), r["agent_id"])
+
+
 def _extra(name: str, to_row: Callable[[Any], Row]) -> Callable[[_Data], Iterator[Row]]:
     def rows(data: _Data) -> Iterator[Row]:
         return (to_row(x) for x in data.extra.get(name, {}).values())
@@ -389,6 +429,10 @@ MEMORY_TABLES: dict[str, MemoryTable] = {
     "bot_relabels": MemoryTable(_extra("bot_relabels", _relabel_row)),
     "surveys": MemoryTable(_extra("surveys", survey_row), _store_surveys),
     "escalations": MemoryTable(_extra("escalations", fired_row), _store_escalations),
+    "routing_queue": MemoryTable(_queue_rows, _store_routing),
+    "routing_holds": MemoryTable(_hold_rows),
+    "routing_last_agents": MemoryTable(_last_agent_rows),
+    "routing_pointers": MemoryTable(_pointer_rows),
     "automation_rule_states": MemoryTable(
         _extra("automation_rule_states", _rule_state_row), _store_rule_states
     ),

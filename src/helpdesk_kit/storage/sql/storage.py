@@ -35,6 +35,7 @@ from helpdesk_kit.storage.kb import (
     KbSearchLogRepository,
 )
 from helpdesk_kit.storage.macros import MacroRepository, TemplateRepository
+from helpdesk_kit.storage.routing import RoutingRepository
 from helpdesk_kit.storage.sla import SlaTimerRepository
 from helpdesk_kit.storage.sql.analytics import SqlAnalytics
 from helpdesk_kit.storage.sql.authority import SqlAuthority
@@ -61,6 +62,7 @@ from helpdesk_kit.storage.sql.repositories import (
     SqlMessages,
     SqlTickets,
 )
+from helpdesk_kit.storage.sql.routing import SqlRouting
 from helpdesk_kit.storage.sql.sla import SqlSlaTimers
 from helpdesk_kit.storage.urls import redact_url
 
@@ -113,6 +115,7 @@ class SqlUnitOfWork:
         self.analytics: AnalyticsRepository = SqlAnalytics(self)
         self.escalations: EscalationRepository = SqlEscalations(self)
         self.automation: AutomationRepository = SqlAutomation(self)
+        self.routing: RoutingRepository = SqlRouting(self)
 
     # -- plumbing for the repositories
 

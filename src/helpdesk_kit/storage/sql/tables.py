@@ -332,5 +332,6 @@ from helpdesk_kit.storage.sql import (  # noqa: E402, F401
     tables_feedback,
     tables_kb,
     tables_macros,
+    tables_routing,
     tables_sla,
 )

@@ -1,7 +1,7 @@
 """Escalations: one row per ticket, policy and level that fired.
 
 Revision ID: 0009_escalation
-Revises: 0007_surveys_and_kpis
+Revises: 0008_routing
 Create Date: 2026-12-14
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0009_escalation"
-down_revision = "0007_surveys_and_kpis"
+down_revision = "0008_routing"
 branch_labels = None
 depends_on = None
 
