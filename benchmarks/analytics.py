@@ -10,6 +10,12 @@ rows loaded from the database (loading is timed apart).
 
     PYTHONPATH=src python benchmarks/analytics.py                       # SQLite (+ PostgreSQL)
     PYTHONPATH=src python benchmarks/analytics.py --tickets 100000      # a quicker run
+    PYTHONPATH=src python benchmarks/analytics.py --tickets 100000 --profile --no-baseline
+                                                  # + where one report's time goes
+
+``--profile`` times one more report with each storage step and each metric timed (inclusive:
+a metric's time includes the copy of the period's rows it was the first to need) and the
+slowest SQL statements.
 
 PostgreSQL runs when ``HELPDESK_KIT_TEST_DATABASE_URL`` is set; the dataset lives in a
 schema of its own that is kept for later runs (``--fresh`` rebuilds both datasets).
@@ -149,12 +155,15 @@ def _desk(url: str, orders: Any, now: datetime) -> Helpdesk:
 
     shop = SimulatedShop()
     shop.orders = orders
+    # migrate=True: a dataset built before a newer schema revision (e.g. more indexes) is
+    # upgraded in place on PostgreSQL as SQLite files are
     return Helpdesk.from_url(
         url,
         clock=FrozenClock(now),
         plugins=[shop],
         settings=DeskSettings(timezone=ZONE, auto_assign=False),
         load_entrypoints=False,
+        migrate=True,
     )
 
 
@@ -176,6 +185,75 @@ def time_report(desk: Helpdesk, period: str, repeat: int) -> tuple[float, list[f
         render(data, "html")
         warm.append(time.perf_counter() - t0)
     return cold, warm, data
+
+
+def profile(desk: Helpdesk, period: str) -> None:
+    """Time one report step by step: each metric query, each storage step, the slowest SQL."""
+    from sqlalchemy import event
+
+    from helpdesk_kit.analytics.report import render
+    from helpdesk_kit.storage.sql.analytics import SqlAnalytics
+
+    spent: dict[str, list[float]] = {}
+    patched: list[tuple[str, Any]] = []
+
+    def wrap(attr: str, label: Any) -> None:
+        original = getattr(SqlAnalytics, attr)
+        patched.append((attr, original))
+
+        def timed(self: Any, *a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return original(self, *a, **kw)
+            finally:
+                spent.setdefault(label(*a, **kw), []).append(time.perf_counter() - t0)
+
+        setattr(SqlAnalytics, attr, timed)
+
+    def metric_label(name: str, query: Any, *_: Any, **__: Any) -> str:
+        parts = [name]
+        if query.grain != "period":
+            parts.append(f"grain={query.grain}")
+        if query.by:
+            parts.append(f"by={','.join(query.by)}")
+        return "metric " + " ".join(parts)
+
+    wrap("compute", metric_label)
+    wrap("_base", lambda kind, query: f"  (copy of the period's {kind} rows)")
+    for attr in ("refresh", "hot_word_texts", "served_customer_ids", "customers", "_order_table"):
+        wrap(attr, lambda *a, _n=attr, **kw: f"step {_n}")
+    statements: dict[str, list[float]] = {}
+    started: list[float] = []
+    storage = desk.storage
+    assert isinstance(storage, SqlStorage)
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        took = time.perf_counter() - started.pop()
+        statements.setdefault(" ".join(statement.split()), []).append(took)
+
+    event.listen(storage.engine, "before_cursor_execute", before)
+    event.listen(storage.engine, "after_cursor_execute", after)
+    try:
+        t0 = time.perf_counter()
+        data = desk.report_data(period)
+        t1 = time.perf_counter()
+        render(data, "html")
+        t2 = time.perf_counter()
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", before)
+        event.remove(storage.engine, "after_cursor_execute", after)
+        for attr, original in patched:
+            setattr(SqlAnalytics, attr, original)
+    print(f"  profile: report_data {t1 - t0:.3f} s, render {t2 - t1:.3f} s")
+    for label, times in sorted(spent.items(), key=lambda kv: -sum(kv[1])):
+        print(f"    {sum(times) * 1000:8.1f} ms  x{len(times):<3} {label}")
+    total_sql = sum(sum(v) for v in statements.values())
+    print(f"  SQL: {sum(len(v) for v in statements.values())} statements, {total_sql:.3f} s")
+    for text, times in sorted(statements.items(), key=lambda kv: -sum(kv[1]))[:12]:
+        print(f"    {sum(times) * 1000:8.1f} ms  x{len(times):<3} {text[:150]}")
 
 
 def baseline(storage: SqlStorage, desk: Helpdesk, period: str) -> tuple[float, float, Any]:
@@ -283,6 +361,9 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="rebuild the datasets")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="time each metric and the slowest SQL"
+    )
     args = parser.parse_args()
     pg_base = os.environ.get("HELPDESK_KIT_TEST_DATABASE_URL")
     where = build(args, pg_base)
@@ -313,6 +394,8 @@ def main() -> int:
             f"  full report, median of {len(warm)}: {statistics.median(warm):.2f} s "
             f"(min {min(warm):.2f}, max {max(warm):.2f}); target <= 2 s"
         )
+        if args.profile:
+            profile(desk, args.period)
         if not args.no_baseline:
             load, compute_s, results = baseline(storage, desk, args.period)
             same = _compare(desk, args.period, results)

@@ -125,14 +125,32 @@ def _join(a: str, b: str) -> str:
 
 
 def ticket_terms(
-    texts: Iterable[str], tokenizer: Tokenizer, stop: frozenset[str] = HOT_WORD_STOP_WORDS
+    texts: Iterable[str],
+    tokenizer: Tokenizer,
+    stop: frozenset[str] = HOT_WORD_STOP_WORDS,
+    *,
+    seen: dict[str, frozenset[tuple[str, bool]]] | None = None,
 ) -> set[tuple[str, bool]]:
-    """The words and two-word phrases of one ticket's customer messages: ``(term, phrase)``."""
+    """The words and two-word phrases of one ticket's customer messages: ``(term, phrase)``.
+
+    ``seen`` remembers the terms of each text already segmented with the same tokenizer and
+    stop words (customers write the same short messages again and again: "where is my
+    order?"), so each distinct text is segmented once.
+    """
     terms: set[tuple[str, bool]] = set()
     for text in texts:
-        kept = [t for t in tokenizer.tokens(text) if _keep(t, stop)]
-        terms.update((t, False) for t in kept)
-        terms.update((_join(a, b), True) for a, b in itertools.pairwise(kept) if a != b)
+        found = None if seen is None else seen.get(text)
+        if found is None:
+            kept = [t for t in tokenizer.tokens(text) if _keep(t, stop)]
+            found = frozenset(
+                [
+                    *((t, False) for t in kept),
+                    *((_join(a, b), True) for a, b in itertools.pairwise(kept) if a != b),
+                ]
+            )
+            if seen is not None:
+                seen[text] = found
+        terms.update(found)
     return terms
 
 
@@ -193,8 +211,13 @@ def hot_words(
         raise InvalidInput("top, rising and examples must be >= 0 and min_tickets >= 1")
     tokenizer = Tokenizer(mode=mode, stem=False, drop_stopwords=True)
     stop = HOT_WORD_STOP_WORDS | frozenset(stop_words)
-    now_docs = {n: ticket_terms(t, tokenizer, stop) for n, t in _by_ticket(current).items()}
-    old_docs = {n: ticket_terms(t, tokenizer, stop) for n, t in _by_ticket(previous).items()}
+    seen: dict[str, frozenset[tuple[str, bool]]] = {}
+    now_docs = {
+        n: ticket_terms(t, tokenizer, stop, seen=seen) for n, t in _by_ticket(current).items()
+    }
+    old_docs = {
+        n: ticket_terms(t, tokenizer, stop, seen=seen) for n, t in _by_ticket(previous).items()
+    }
     now_count: dict[tuple[str, bool], list[int]] = defaultdict(list)
     for number, found in now_docs.items():
         for key in found:

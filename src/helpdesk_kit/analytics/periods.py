@@ -12,6 +12,7 @@ the plain-Python reference does.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal, get_args
@@ -266,8 +267,12 @@ class Frame:
 
 
 def frame(period: Period | str, timezone: str) -> Frame:
-    """Resolve ``period`` in ``timezone``."""
-    p = parse_period(period)
+    """Resolve ``period`` in ``timezone`` (remembered: a report asks ~70 times)."""
+    return _frame(parse_period(period), timezone)
+
+
+@functools.lru_cache(maxsize=256)
+def _frame(p: Period, timezone: str) -> Frame:
     tz = zone(timezone)
     start_ms = _local_midnight_ms(p.start, tz)
     end_ms = _local_midnight_ms(p.end, tz)

@@ -10,9 +10,11 @@ Two stages, both plain SQLAlchemy Core that runs on SQLite and PostgreSQL:
    inside it; the rows of a period (tickets created in it, tickets solved in it, responses
    sent in it, surveys answered in it) are copied once per unit of work into temporary
    tables with their local day, hour and weekday, and every metric groups those with
-   ``GROUP BY``. Percentiles are exact order statistics: ``ROW_NUMBER()`` over each group on
-   PostgreSQL; on SQLite the values are copied in sorted order into a temporary table whose
-   row ids are then ranks (much faster than SQLite's window functions).
+   ``GROUP BY`` (grain ``period`` groups by nothing: no sort). Percentiles are exact order
+   statistics: on PostgreSQL each group's values are sorted once into an array
+   (``array_agg(v ORDER BY v)``) read at the two ranks around each percentile; on SQLite the
+   values are copied in sorted order into a temporary table whose row ids are then ranks
+   (much faster than SQLite's window functions). PostgreSQL runs them without JIT.
 
 The numbers equal the plain-Python reference (:mod:`helpdesk_kit.analytics.reference`);
 the tests compare them on generated histories.
@@ -51,6 +53,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
 )
 
@@ -98,6 +101,17 @@ Groups = tuple[dict[GroupKey, Raw], tuple[str, ...]]
 def _int(v: int) -> ColumnElement[Any]:
     """An integer constant written into the SQL (only ever our own computed integers)."""
     return literal_column(str(int(v)), BigInteger)
+
+
+#: The key of the one bucket of grain ``period``: selected as ``0`` and never grouped by
+#: (a ``GROUP BY`` over a constant sorts every row for nothing); a query grouped by nothing
+#: else keeps its group only when it has rows (``HAVING count(*) > 0``), as a grouped one.
+_ONE_BUCKET: ColumnElement[Any] = literal_column("0", BigInteger)
+
+
+def _grouping(keys: Sequence[Any]) -> list[Any]:
+    """The keys a query must group by (all but the one bucket of grain ``period``)."""
+    return [k for k in keys if k is not _ONE_BUCKET]
 
 
 def _div(x: ColumnElement[Any], n: int) -> ColumnElement[Any]:
@@ -157,7 +171,8 @@ def bot_outcome(k: Any, window: int, dialect: str) -> ColumnElement[Any]:
         .where(
             u.c.customer_id == k.customer_id,
             u.c.spam == 0,
-            i.c.kind == ev.BOT_INTENT,
+            # a literal, so the partial index of bot.intent events applies
+            i.c.kind == literal_column(f"'{ev.BOT_INTENT}'", String),
             i.c.data["intent"].as_string() == topic,
             i_at > at,
             i_at <= at + _int(window),
@@ -207,10 +222,24 @@ class SqlAnalytics:
         self._tag = "n" if getattr(uow, "_outer", None) is not None else ""
         self._counts: dict[str, int] = {}
         self._made: list[Table] = []
+        self._jit_off_in: object = None
 
     @property
     def _pg(self) -> bool:
         return self._uow.dialect == "postgresql"
+
+    def _no_jit(self) -> None:
+        """PostgreSQL: no JIT compilation for the rest of this transaction.
+
+        A month's KPI queries over a large history have plan costs above ``jit_above_cost``,
+        and compiling each one takes longer than running it (tens to hundreds of ms each).
+        """
+        if not self._pg:
+            return
+        tx = self._uow.connection.get_transaction()
+        if tx is None or tx is not self._jit_off_in:
+            self._uow.execute(text("SET LOCAL jit = off"))
+            self._jit_off_in = self._uow.connection.get_transaction()
 
     # ------------------------------------------------------------------ facts
 
@@ -483,9 +512,8 @@ class SqlAnalytics:
                 *[(day < _int(nxt[0]), _int(cur[1])) for cur, nxt in itertools.pairwise(starts)],
                 else_=_int(starts[-1][1]),
             )
-        # one bucket: an expression over the row (a constant would be "GROUP BY 0", a
-        # position), so an empty period still has no group
-        return day * _int(0)
+        # one bucket: a constant that is never grouped by (see _ONE_BUCKET)
+        return _ONE_BUCKET
 
     # ------------------------------------------------------------------ period rows
 
@@ -661,8 +689,9 @@ class SqlAnalytics:
             select(*labeled, *(a.label(n) for n, a in aggs.items()))
             .select_from(source)
             .where(*where)
-            .group_by(*keys)
         )
+        grouping = _grouping(keys)
+        stmt = stmt.group_by(*grouping) if grouping else stmt.having(func.count() > 0)
         out: dict[GroupKey, Raw] = {}
         for row in self._uow.execute(stmt):
             key = tuple(_norm(v) for v in row[: len(keys)])
@@ -682,35 +711,43 @@ class SqlAnalytics:
         src = (
             select(*labeled, value.label("v")).select_from(source).where(*where, value.is_not(None))
         )
-        nk = len(keys)
+        const = [k is _ONE_BUCKET for k in keys]
         if self._pg:
-            return self._durations_window(src.subquery("vals"), nk, percentiles)
-        return self._durations_sorted(src, nk, percentiles)
+            return self._durations_array(src.subquery("vals"), const, percentiles)
+        return self._durations_sorted(src, const, percentiles)
 
-    def _durations_window(
-        self, vals: Any, nk: int, percentiles: Sequence[int]
+    def _durations_array(
+        self, vals: Any, const: Sequence[bool], percentiles: Sequence[int]
     ) -> dict[GroupKey, Raw]:
-        kc = [vals.c[f"k{i}"] for i in range(nk)]
-        w = select(
-            *kc,
-            vals.c.v,
-            (func.row_number().over(partition_by=kc, order_by=vals.c.v) - 1).label("r"),
-            func.count().over(partition_by=kc).label("n"),
-        ).subquery("ranked")
-        wk = [w.c[f"k{i}"] for i in range(nk)]
-        cols: list[Any] = [*wk, func.max(w.c.n).label("n"), func.sum(w.c.v).label("sum")]
+        """PostgreSQL: each group's values sorted once into an array, read at the ranks."""
+        from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+
+        nk = len(const)
+        kc = [_ONE_BUCKET if c else vals.c[f"k{i}"] for i, c in enumerate(const)]
+        grouping = [k for k, c in zip(kc, const, strict=True) if not c]
+        ordered = func.array_agg(aggregate_order_by(vals.c.v, vals.c.v), type_=ARRAY(BigInteger))
+        agg = select(
+            *(k.label(f"k{i}") for i, k in enumerate(kc)),
+            func.count().label("n"),
+            func.sum(vals.c.v).label("sum"),
+            ordered.label("vs"),
+        )
+        agg = agg.group_by(*grouping) if grouping else agg.having(func.count() > 0)
+        a = agg.subquery("sorted_values")
+        cols: list[Any] = [*(a.c[f"k{i}"] for i in range(nk)), a.c.n, a.c.sum]
         for p in percentiles:
-            rank = _div((w.c.n - 1) * _int(p), 100)
-            cols.append(func.max(case((w.c.r == rank, w.c.v))).label(f"lo_{p}"))
-            cols.append(func.max(case((w.c.r == rank + 1, w.c.v))).label(f"hi_{p}"))
-        stmt = select(*cols).group_by(*wk)
-        return self._collect(stmt, nk, percentiles)
+            rank = _div((a.c.n - 1) * _int(p), 100)
+            # arrays count from 1; past the end is NULL (no higher order statistic)
+            cols.append(a.c.vs[rank + _int(1)].label(f"lo_{p}"))
+            cols.append(a.c.vs[rank + _int(2)].label(f"hi_{p}"))
+        return self._collect(select(*cols), nk, percentiles)
 
     def _durations_sorted(
-        self, src: Select[Any], nk: int, percentiles: Sequence[int]
+        self, src: Select[Any], const: Sequence[bool], percentiles: Sequence[int]
     ) -> dict[GroupKey, Raw]:
         # Rows inserted by INSERT ... SELECT ... ORDER BY get row ids 1, 2, 3, ... in that
         # order, so within a group the k-th smallest value has row id (first row id + k).
+        nk = len(const)
         types = [_key_type(c) for c in src.selected_columns][:nk]
         table = self._temp(
             "sorted", [*((f"k{i}", t) for i, t in enumerate(types)), ("v", BigInteger)]
@@ -722,18 +759,17 @@ class SqlAnalytics:
             self._uow.execute(
                 insert(table).from_select([*(f"k{i}" for i in range(nk)), "v"], ordered)
             )
-            kc = [table.c[f"k{i}"] for i in range(nk)]
+            kc = [_ONE_BUCKET if c else table.c[f"k{i}"] for i, c in enumerate(const)]
             rowid = literal_column(f"{table.name}.rowid", BigInteger)
-            g = (
-                select(
-                    *kc,
-                    func.min(rowid).label("r0"),
-                    func.count().label("n"),
-                    func.sum(table.c.v).label("sum"),
-                )
-                .group_by(*kc)
-                .subquery("g")
+            g_sel = select(
+                *(k.label(f"k{i}") for i, k in enumerate(kc)),
+                func.min(rowid).label("r0"),
+                func.count().label("n"),
+                func.sum(table.c.v).label("sum"),
             )
+            grouping = _grouping(kc)
+            g_sel = g_sel.group_by(*grouping) if grouping else g_sel.having(func.count() > 0)
+            g = g_sel.subquery("g")
             cols: list[Any] = [*(g.c[f"k{i}"] for i in range(nk)), g.c.n, g.c.sum]
             joined: Any = g
             for p in percentiles:
@@ -773,6 +809,7 @@ class SqlAnalytics:
         """The rows of metric ``name``, computed in SQL."""
         check_query(name, query)
         metric(name)
+        self._no_jit()
         q = query.evolve(grain="period") if name in SNAPSHOT else query
         fr = q.frame
         method = getattr(self, f"_m_{name}")
@@ -1164,12 +1201,15 @@ class SqlAnalytics:
 
     def served_customer_ids(self, query: KpiQuery, *, pre_sale_only: bool = False) -> list[str]:
         """Customers with a counted ticket created in the period (filters applied)."""
+        self._no_jit()
         b = self._base("created", query)
         conds = self._agent_filter(query, b.c.assignee)
         if pre_sale_only:
             conds.append(self._has_tag(b.c.tags, query.pre_sale_tag))
-        stmt = select(b.c.customer_id).where(*conds).distinct().order_by(b.c.customer_id)
-        return list(self._uow.execute(stmt).scalars())
+        stmt = select(b.c.customer_id).where(*conds).distinct()
+        # sorted here, by code point as on every backend (a database sort of tens of
+        # thousands of ids in the database's collation costs more than the DISTINCT)
+        return sorted(self._uow.execute(stmt).scalars())
 
     def customers(self, customer_ids: Sequence[str]) -> list[Customer]:
         """The customers with these ids, with their identities, in two joins.
@@ -1227,6 +1267,7 @@ class SqlAnalytics:
 
     def hot_word_texts(self, query: KpiQuery, *, sample: int) -> list[HotWordText]:
         """Customer messages of the sampled counted tickets created in the period."""
+        self._no_jit()
         fr = query.frame
         k, m = kpi_tickets.c, messages.c
         tier = "tier" in query.filters

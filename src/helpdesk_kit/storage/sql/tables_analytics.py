@@ -19,11 +19,19 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
-from helpdesk_kit.storage.sql.tables import LIMITS, metadata
+from helpdesk_kit.storage.sql.tables import LIMITS, events, metadata
 
-__all__ = ["TAG_SEPARATOR", "kpi_dirty", "kpi_ratings", "kpi_replies", "kpi_tickets"]
+__all__ = [
+    "BOT_INTENT_INDEX",
+    "TAG_SEPARATOR",
+    "kpi_dirty",
+    "kpi_ratings",
+    "kpi_replies",
+    "kpi_tickets",
+]
 
 #: Separates the tags in ``kpi_tickets.tags`` (ASCII unit separator, never in a tag).
 TAG_SEPARATOR = "\x1f"
@@ -112,4 +120,15 @@ kpi_dirty = Table(
     "kpi_dirty",
     metadata,
     Column("ticket_id", String(_ID), primary_key=True),
+)
+
+#: The ``bot.intent`` events of each ticket (a partial index: the few events bot containment
+#: looks up for every contained conversation of a report, among all the tickets' events).
+#: Queries name the kind as a literal, ``kind = 'bot.intent'``, so both databases use it.
+#: Migration 0012_analytics_speed.
+BOT_INTENT_INDEX = Index(
+    "ix_events_bot_intent",
+    events.c.ticket_id,
+    sqlite_where=text("kind = 'bot.intent'"),
+    postgresql_where=text("kind = 'bot.intent'"),
 )
