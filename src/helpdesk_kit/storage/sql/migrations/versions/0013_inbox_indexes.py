@@ -1,7 +1,7 @@
 """Tickets: indexes for inbox pages (an assignee's, a group's, unassigned) in list order.
 
 Revision ID: 0013_inbox_indexes
-Revises: 0011_metrics
+Revises: 0012_analytics_speed
 Create Date: 2026-11-26
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0013_inbox_indexes"
-down_revision = "0011_metrics"
+down_revision = "0012_analytics_speed"
 branch_labels = None
 depends_on = None
 
