@@ -272,7 +272,9 @@ def test_bot_metrics_match_reference(bot_storage: Storage, seed: int) -> None:
         customer_of: dict[str, str] = {}
         for index, events in plan:
             customer = rng.choice(customers)
-            t = uow.tickets.add(_ticket(1001 + index, customer, status="new"))
+            # a ticket is created with its first event, as the desk records it
+            created = events[0].at if events else T0
+            t = uow.tickets.add(_ticket(1001 + index, customer, status="new", created_at=created))
             customer_of[t.id] = customer.id
             uow.events.append([attrs.evolve(e, ticket_id=t.id) for e in events])
         uow.commit()
@@ -297,10 +299,13 @@ def test_bot_metrics_window_edges(bot_storage: Storage) -> None:
     window = timedelta(hours=72)
     with bot_storage.unit_of_work() as uow:
         (c,) = _customers(uow, 1)
-        first = uow.tickets.add(_ticket(1001, c, status="new"))
-        edge = uow.tickets.add(_ticket(1002, c, status="new"))
-        late = uow.tickets.add(_ticket(1003, c, status="new"))
         ended_at = T0 + timedelta(minutes=1, microseconds=999_999)
+        # each ticket is created with its first event, as the desk records it
+        first = uow.tickets.add(_ticket(1001, c, status="new"))
+        edge = uow.tickets.add(_ticket(1002, c, status="new", created_at=ended_at + window))
+        late = uow.tickets.add(
+            _ticket(1003, c, status="new", created_at=ended_at + window + timedelta(microseconds=1))
+        )
 
         def trail(ticket: Ticket, start: datetime, end: datetime | None) -> list[TicketEvent]:
             out = [
