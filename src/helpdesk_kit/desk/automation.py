@@ -19,10 +19,6 @@ the rule's actions, so two sweepers (threads, processes, hosts) never both fire 
 
 from __future__ import annotations
 
-import functools
-import os
-import socket
-import uuid
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -53,7 +49,7 @@ from helpdesk_kit.automation.rules import (
     read_rules,
 )
 from helpdesk_kit.automation.state import RuleState, next_due, track
-from helpdesk_kit.desk.retry import retry_on_conflict
+from helpdesk_kit.desk.due import sweep_due
 from helpdesk_kit.desk.work import Work
 from helpdesk_kit.errors import (
     GuardFailed,
@@ -766,10 +762,6 @@ def _refresh(desk: Helpdesk, work: Work, ticket_ids: Sequence[str], *, force: bo
     repo.save(changed)
 
 
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def _sweep_tickets(desk: Helpdesk, ticket_ids: Sequence[str], now: datetime) -> int:
     """One transaction: fire the time rules due on these tickets, reschedule them."""
     config = desk._automation
@@ -817,20 +809,13 @@ def _sweep(desk: Helpdesk, now: datetime) -> AutomationSweepResult:
     config = desk._automation
     if config is None:
         return AutomationSweepResult()
-    worker = _worker_name()
-    seen: set[str] = set()
-    fired = 0
-    while True:
-        with desk.storage.unit_of_work() as uow:
-            items = uow.due.claim_due(
-                DUE_KIND, now, config.batch_size, worker=worker, lease=config.lease
-            )
-            uow.commit()
-        todo = [item.key for item in items if item.key not in seen]
-        if not todo:
-            break
-        seen.update(todo)
-        for start in range(0, len(todo), config.tickets_per_transaction):
-            chunk = todo[start : start + config.tickets_per_transaction]
-            fired += retry_on_conflict(functools.partial(_sweep_tickets, desk, chunk, now))
-    return AutomationSweepResult(len(seen), fired)
+    handled, fired = sweep_due(
+        desk.storage,
+        DUE_KIND,
+        now,
+        lambda chunk: _sweep_tickets(desk, chunk, now),
+        batch_size=config.batch_size,
+        lease=config.lease,
+        per_transaction=config.tickets_per_transaction,
+    )
+    return AutomationSweepResult(handled, sum(fired))

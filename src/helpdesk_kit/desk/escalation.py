@@ -19,10 +19,6 @@ and a command, take turns and the second sees the first's row.
 
 from __future__ import annotations
 
-import functools
-import os
-import socket
-import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,7 +26,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
-from helpdesk_kit.desk.retry import retry_on_conflict
+from helpdesk_kit.desk.due import sweep_due
 from helpdesk_kit.desk.work import Work
 from helpdesk_kit.errors import (
     GuardFailed,
@@ -752,10 +748,6 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
 # -------------------------------------------------------------------- the sweeper
 
 
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def _sweep_tickets(desk: Helpdesk, ticket_ids: Sequence[str], now: datetime) -> int:
     """One transaction: lock the tickets (in id order), fire their due time levels."""
     config = desk._escalation
@@ -788,20 +780,13 @@ def _sweep(desk: Helpdesk, now: datetime) -> EscalationSweepResult:
     config = desk._escalation
     if config is None:
         return EscalationSweepResult()
-    worker = _worker_name()
-    seen: set[str] = set()
-    fired = 0
-    while True:
-        with desk.storage.unit_of_work() as uow:
-            items = uow.due.claim_due(
-                DUE_KIND, now, config.batch_size, worker=worker, lease=config.lease
-            )
-            uow.commit()
-        todo = [item.key for item in items if item.key not in seen]
-        if not todo:
-            break
-        seen.update(todo)
-        for start in range(0, len(todo), config.tickets_per_transaction):
-            chunk = todo[start : start + config.tickets_per_transaction]
-            fired += retry_on_conflict(functools.partial(_sweep_tickets, desk, chunk, now))
-    return EscalationSweepResult(len(seen), fired)
+    handled, fired = sweep_due(
+        desk.storage,
+        DUE_KIND,
+        now,
+        lambda chunk: _sweep_tickets(desk, chunk, now),
+        batch_size=config.batch_size,
+        lease=config.lease,
+        per_transaction=config.tickets_per_transaction,
+    )
+    return EscalationSweepResult(handled, sum(fired))

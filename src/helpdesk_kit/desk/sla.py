@@ -15,10 +15,6 @@ sweeper and a command, take turns on a ticket and the second sees the first's ma
 
 from __future__ import annotations
 
-import functools
-import os
-import socket
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 
 from helpdesk_kit.clock import ensure_aware, to_utc
+from helpdesk_kit.desk.due import sweep_due
 from helpdesk_kit.desk.retry import retry_on_conflict
 from helpdesk_kit.desk.work import Work
 from helpdesk_kit.errors import InvalidDefinition, InvalidInput
@@ -450,10 +447,6 @@ def _react(desk: Helpdesk, work: Work, events: list[TicketEvent]) -> None:
 # -------------------------------------------------------------------- the sweeper
 
 
-def _worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 def _sweep_tickets(desk: Helpdesk, ticket_ids: Sequence[str], now: datetime) -> tuple[int, int]:
     """One transaction: lock the tickets (in id order), move their timers to ``now``."""
     with desk._work(now) as work:
@@ -475,22 +468,13 @@ def _sweep(desk: Helpdesk, now: datetime) -> SlaSweepResult:
     config = desk._sla
     if config is None:
         return SlaSweepResult()
-    worker = _worker_name()
-    seen: set[str] = set()
-    warnings = breaches = 0
-    while True:
-        with desk.storage.unit_of_work() as uow:
-            items = uow.due.claim_due(
-                DUE_KIND, now, config.batch_size, worker=worker, lease=config.lease
-            )
-            uow.commit()
-        todo = [item.key for item in items if item.key not in seen]
-        if not todo:
-            break
-        seen.update(todo)
-        for start in range(0, len(todo), config.tickets_per_transaction):
-            chunk = todo[start : start + config.tickets_per_transaction]
-            w, b = retry_on_conflict(functools.partial(_sweep_tickets, desk, chunk, now))
-            warnings += w
-            breaches += b
-    return SlaSweepResult(len(seen), warnings, breaches)
+    handled, counts = sweep_due(
+        desk.storage,
+        DUE_KIND,
+        now,
+        lambda chunk: _sweep_tickets(desk, chunk, now),
+        batch_size=config.batch_size,
+        lease=config.lease,
+        per_transaction=config.tickets_per_transaction,
+    )
+    return SlaSweepResult(handled, sum(w for w, _ in counts), sum(b for _, b in counts))
