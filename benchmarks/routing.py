@@ -31,12 +31,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time as timer
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,6 +42,9 @@ try:
     import helpdesk_kit  # noqa: F401
 except ImportError:  # running from a checkout without PYTHONPATH=src
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+# benchmarks/ is on sys.path when this file runs as a script
+from scratch import scratch_databases
 
 from helpdesk_kit.clock import FrozenClock
 from helpdesk_kit.desk import Helpdesk
@@ -224,37 +224,6 @@ def _baseline(desk: Helpdesk, group: str, count: int) -> list[float]:
     return per
 
 
-def _databases(args: argparse.Namespace, name: str) -> Iterator[tuple[str, Any]]:
-    """Yield ("sqlite", storage) then ("postgresql", storage), fresh and migrated."""
-    from helpdesk_kit.storage.sql import SqlStorage
-
-    folder = tempfile.mkdtemp(prefix=f"helpdesk-routing-{name}-", dir=os.environ.get("BENCH_DIR"))
-    try:
-        storage = SqlStorage(f"sqlite:///{Path(folder) / 'routing.db'}")
-        try:
-            yield "sqlite", storage
-        finally:
-            storage.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    base = args.postgres or os.environ.get("HELPDESK_KIT_TEST_DATABASE_URL")
-    if not base:
-        print("  (PostgreSQL skipped: give --postgres URL or HELPDESK_KIT_TEST_DATABASE_URL)")
-        return
-    from helpdesk_kit.storage.sql.isolation import create_schema, drop_schema, new_schema_name
-
-    schema = new_schema_name("helpdesk_kit_routing_bench")
-    url = create_schema(base, schema)
-    try:
-        storage = SqlStorage(url, migrate=True)
-        try:
-            yield "postgresql", storage
-        finally:
-            storage.close()
-    finally:
-        drop_schema(base, schema)
-
-
 BATCH = {"size": 100}
 
 
@@ -293,7 +262,7 @@ def bench_assign(args: argparse.Namespace) -> dict[str, float]:
     _agents(desk, 1, lambda k: capacity)
     print(f"  [memory] load: {_memory_load(desk, n):.1f} s")
     figures.update(_report_assign("memory", desk, args))
-    for kind, storage in _databases(args, "assign"):
+    for kind, storage in scratch_databases("routing", args.postgres):
         desk = _desk(storage)
         _agents(desk, 1, lambda k: capacity)
         took = _load(storage, n, waiting_every=1, held_every=0, groups=1)
@@ -311,7 +280,7 @@ def bench_sweep(args: argparse.Namespace) -> dict[str, float]:
         "(full but 100 free slots)"
     )
     figures: dict[str, float] = {}
-    for kind, storage in _databases(args, "sweep"):
+    for kind, storage in scratch_databases("routing", args.postgres):
         desk = _desk(storage)
         held = n // every // 500  # open tickets each agent holds
         _agents(desk, 20, lambda k, held=held: held + (1 if k < 100 else 0))

@@ -31,7 +31,7 @@ import random
 import sys
 import time as timer
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,9 @@ try:
     import helpdesk_kit  # noqa: F401
 except ImportError:  # running from a checkout without PYTHONPATH=src
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+# benchmarks/ is on sys.path when this file runs as a script
+from scratch import scratch_databases
 
 from helpdesk_kit.sla import ChinaHolidays, china_business_calendar
 
@@ -406,47 +409,13 @@ def _claim_select(dialect: str, *, scan: bool) -> tuple[str, tuple[Any, ...]]:
     return sql, ("sla", now, now)
 
 
-def _sweep_databases(args: argparse.Namespace) -> Iterator[tuple[str, Any]]:
-    """Yield ("sqlite", storage) and ("postgresql", storage), fresh and migrated."""
-    import shutil
-    import tempfile
-
-    from helpdesk_kit.storage.sql import SqlStorage
-
-    folder = tempfile.mkdtemp(prefix="helpdesk-sla-bench-", dir=os.environ.get("BENCH_DIR"))
-    try:
-        storage = SqlStorage(f"sqlite:///{Path(folder) / 'sla.db'}")
-        try:
-            yield "sqlite", storage
-        finally:
-            storage.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    base = args.postgres or os.environ.get("HELPDESK_KIT_TEST_DATABASE_URL")
-    if not base:
-        print("  (PostgreSQL skipped: give --postgres URL or HELPDESK_KIT_TEST_DATABASE_URL)")
-        return
-    from helpdesk_kit.storage.sql.isolation import create_schema, drop_schema, new_schema_name
-
-    schema = new_schema_name("helpdesk_kit_sla_bench")
-    url = create_schema(base, schema)
-    try:
-        storage = SqlStorage(url, migrate=True)
-        try:
-            yield "postgresql", storage
-        finally:
-            storage.close()
-    finally:
-        drop_schema(base, schema)
-
-
 def bench_sweep(args: argparse.Namespace) -> dict[str, float]:
     """Time the sweep's indexed queries and a full sweep on 1,000,000 tickets with timers."""
     n, due = args.tickets, args.due
     print(f"== sweep: {n:,} tickets with SLA timers (2 rows each) and a due item each; "
           f"{due:,} due at {SWEEP_NOW:%Y-%m-%d %H:%M}Z")
     figures: dict[str, float] = {}
-    for kind, storage in _sweep_databases(args):
+    for kind, storage in scratch_databases("sla", args.postgres):
         figures.update(_sweep_on(kind, storage, args))
     return figures
 
