@@ -123,3 +123,29 @@ def test_report_command(tmp_path, capsys):
     assert {r["channel"] for r in doc["by_channel"]["volume"]} == {"chat"}
     assert main(["report", "--period", "2026-13", "--url", url]) == 1
     assert main(["report", "--period", "2026-11", "--url", url, "--filter", "oops"]) == 1
+
+
+def test_a_report_leaves_the_sqlite_connection_as_it_found_it(tmp_path):
+    from helpdesk_kit.storage.sql import SqlStorage
+
+    storage = SqlStorage(f"sqlite:///{tmp_path / 'r.db'}")
+    desk = make_desk(storage, "Asia/Shanghai", START)
+    simulate(desk, start=START, days=3, seed=2, tickets=30)
+    desk.clock.set(datetime(2026, 10, 5, tzinfo=UTC))
+
+    def sizes() -> tuple[int, int, int]:
+        with storage.engine.connect() as conn:
+            run = conn.exec_driver_sql
+            temp = run("SELECT count(*) FROM sqlite_temp_master").scalar_one()
+            return (
+                run("PRAGMA main.cache_size").scalar_one(),
+                run("PRAGMA temp.cache_size").scalar_one(),
+                temp,
+            )
+
+    before = sizes()
+    assert desk.report_data("2026-10").one("volume")["tickets"] > 0
+    desk.kpi("first_response", "2026-10", by="channel")
+    # the larger page caches of the report are given back, its temporary tables dropped
+    assert sizes() == before
+    desk.close()

@@ -69,3 +69,19 @@ def test_misconfigured_desks_and_storages_are_refused(tmp_path):
         simulate_bulk(MemoryStorage(), start=START, days=1)
     with pytest.raises(InvalidInput):
         History(start=START, days=0)
+
+
+def test_the_shop_answers_from_memory_and_sees_new_orders():
+    from helpdesk_kit.testing.simulate import SimulatedShop
+
+    shop = SimulatedShop()
+    shop.orders["c1"] = [("o1", 1999, "CNY", 1_700_000_000_000_000, "completed", None)]
+    first = shop.customer_orders_many(None, ["c1", "nobody"])
+    assert [o["id"] for o in first["c1"]] == ["o1"]
+    assert str(first["c1"][0]["amount"]) == "19.99"
+    assert shop.customer_orders_many(None, ["c1"])["c1"] is first["c1"]  # made once
+    shop.orders["c1"].append(("o2", 500, "CNY", 1_700_000_100_000_000, "completed", "t1"))
+    again = shop.customer_orders_many(None, ["c1"])["c1"]
+    assert [(o["id"], o["ticket_id"]) for o in again] == [("o1", None), ("o2", "t1")]
+    shop.orders["c1"] = [("o3", 100, "USD", 1_700_000_200_000_000, "refunded", None)]
+    assert [o["currency"] for o in shop.customer_orders_many(None, ["c1"])["c1"]] == ["USD"]

@@ -624,6 +624,9 @@ class SimulatedShop:
     def __init__(self) -> None:
         #: customer id -> (order id, cents, currency, created us, status, ticket id)
         self.orders: dict[str, list[tuple[str, int, str, int, str, str | None]]] = {}
+        # customer id -> (the order list it was made from, its length, the mappings): the
+        # shop answers from memory, as a host's order cache would
+        self._answers: dict[str, tuple[object, int, list[dict[str, Any]]]] = {}
 
     @hookimpl
     def customer_orders(self, desk: Any, customer: Customer) -> list[dict[str, Any]]:
@@ -638,7 +641,12 @@ class SimulatedShop:
         return {cid: self._rows(cid) for cid in customer_ids if cid in self.orders}
 
     def _rows(self, customer_id: str) -> list[dict[str, Any]]:
-        return [
+        """The customer's orders as mappings (made once per change of their order list)."""
+        found = self.orders.get(customer_id, ())
+        cached = self._answers.get(customer_id)
+        if cached is not None and cached[0] is found and cached[1] == len(found):
+            return cached[2]
+        rows = [
             {
                 "id": oid,
                 "amount": Decimal(cents) / 100,
@@ -647,8 +655,10 @@ class SimulatedShop:
                 "status": status,
                 "ticket_id": ticket,
             }
-            for oid, cents, currency, at, status, ticket in self.orders.get(customer_id, ())
+            for oid, cents, currency, at, status, ticket in found
         ]
+        self._answers[customer_id] = (found, len(found), rows)
+        return rows
 
 
 @attrs.frozen

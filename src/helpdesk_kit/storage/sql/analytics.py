@@ -96,6 +96,8 @@ _SPAM = "mark_spam"
 #: key of the advisory lock that serializes refreshes on PostgreSQL
 _LOCK_KEY = 0x6B70_6966  # "kpif"
 Groups = tuple[dict[GroupKey, Raw], tuple[str, ...]]
+#: SQLite page cache (KiB) for the database and for temporary tables while a report runs
+SQLITE_REPORT_CACHE_KIB = 256 * 1024
 
 
 def _int(v: int) -> ColumnElement[Any]:
@@ -223,18 +225,30 @@ class SqlAnalytics:
         self._counts: dict[str, int] = {}
         self._made: list[Table] = []
         self._jit_off_in: object = None
+        self._cache_sizes: tuple[int, int] | None = None
 
     @property
     def _pg(self) -> bool:
         return self._uow.dialect == "postgresql"
 
-    def _no_jit(self) -> None:
-        """PostgreSQL: no JIT compilation for the rest of this transaction.
+    def _tune(self) -> None:
+        """Settings for the report's queries, for the rest of this unit of work.
 
-        A month's KPI queries over a large history have plan costs above ``jit_above_cost``,
-        and compiling each one takes longer than running it (tens to hundreds of ms each).
+        PostgreSQL: no JIT compilation for the rest of the transaction (a month's KPI
+        queries over a large history have plan costs above ``jit_above_cost``, and
+        compiling each one takes longer than running it: tens to hundreds of ms each).
+        SQLite: page caches of :data:`SQLITE_REPORT_CACHE_KIB` for the database and for the
+        temporary tables (the default 2 MiB makes every pass over a month's rows re-read
+        them from the file); ``release`` puts the connection's sizes back.
         """
         if not self._pg:
+            if self._cache_sizes is None:
+                run = self._uow.connection.exec_driver_sql
+                main = int(run("PRAGMA main.cache_size").scalar_one())
+                temp = int(run("PRAGMA temp.cache_size").scalar_one())
+                self._cache_sizes = (main, temp)
+                run(f"PRAGMA main.cache_size = {-SQLITE_REPORT_CACHE_KIB}")
+                run(f"PRAGMA temp.cache_size = {-SQLITE_REPORT_CACHE_KIB}")
             return
         tx = self._uow.connection.get_transaction()
         if tx is None or tx is not self._jit_off_in:
@@ -278,6 +292,12 @@ class SqlAnalytics:
             self._drop(table)
         self._bases.clear()
         self._orders = None
+        if self._cache_sizes is not None:
+            main, temp = self._cache_sizes
+            self._cache_sizes = None
+            run = self._uow.connection.exec_driver_sql
+            run(f"PRAGMA main.cache_size = {int(main)}")
+            run(f"PRAGMA temp.cache_size = {int(temp)}")
 
     def refresh(self, *, full: bool = False) -> int:
         """Derive the facts of the listed tickets (of every ticket when ``full``)."""
@@ -809,7 +829,7 @@ class SqlAnalytics:
         """The rows of metric ``name``, computed in SQL."""
         check_query(name, query)
         metric(name)
-        self._no_jit()
+        self._tune()
         q = query.evolve(grain="period") if name in SNAPSHOT else query
         fr = q.frame
         method = getattr(self, f"_m_{name}")
@@ -944,10 +964,12 @@ class SqlAnalytics:
                     ("customer_id", String(64)),
                 ],
             )
+            # GROUP BY rather than DISTINCT: SQLite sorts instead of filling a b-tree
+            labeled = [k.label(f"k{i}") for i, k in enumerate(keys)]
             sel = (
-                select(*(k.label(f"k{i}") for i, k in enumerate(keys)), b.c.customer_id)
+                select(*labeled, b.c.customer_id)
                 .where(*self._agent_filter(q, b.c.assignee))
-                .distinct()
+                .group_by(*_grouping(keys), b.c.customer_id)
             )
             names = [*(f"k{i}" for i in range(len(keys))), "customer_id"]
             self._uow.execute(insert(found).from_select(names, sel))
@@ -1201,12 +1223,17 @@ class SqlAnalytics:
 
     def served_customer_ids(self, query: KpiQuery, *, pre_sale_only: bool = False) -> list[str]:
         """Customers with a counted ticket created in the period (filters applied)."""
-        self._no_jit()
-        b = self._base("created", query)
-        conds = self._agent_filter(query, b.c.assignee)
+        self._tune()
         if pre_sale_only:
+            b = self._base("created", query)
+            conds = self._agent_filter(query, b.c.assignee)
             conds.append(self._has_tag(b.c.tags, query.pre_sale_tag))
-        stmt = select(b.c.customer_id).where(*conds).distinct()
+            stmt = select(b.c.customer_id).where(*conds).distinct()
+        else:
+            # the served customers of the whole period, as repeat rate and CLV group them
+            whole = query.evolve(grain="period", by=())
+            served, _ = self._served(whole, whole.frame)
+            stmt = select(served.c.customer_id)
         # sorted here, by code point as on every backend (a database sort of tens of
         # thousands of ids in the database's collation costs more than the DISTINCT)
         return sorted(self._uow.execute(stmt).scalars())
@@ -1267,7 +1294,7 @@ class SqlAnalytics:
 
     def hot_word_texts(self, query: KpiQuery, *, sample: int) -> list[HotWordText]:
         """Customer messages of the sampled counted tickets created in the period."""
-        self._no_jit()
+        self._tune()
         fr = query.frame
         k, m = kpi_tickets.c, messages.c
         tier = "tier" in query.filters
