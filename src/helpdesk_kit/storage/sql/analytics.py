@@ -89,7 +89,7 @@ from helpdesk_kit.tickets.model import Customer, Identity
 if TYPE_CHECKING:
     from helpdesk_kit.storage.sql.storage import SqlUnitOfWork
 
-__all__ = ["SqlAnalytics", "bot_outcome", "epoch_ms"]
+__all__ = ["SQLITE_REPORT_CACHE_KIB", "SqlAnalytics", "bot_outcome", "epoch_ms"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SPAM = "mark_spam"
