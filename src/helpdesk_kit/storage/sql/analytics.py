@@ -773,8 +773,10 @@ class SqlAnalytics:
             "sorted", [*((f"k{i}", t) for i, t in enumerate(types)), ("v", BigInteger)]
         )
         try:
+            # the one bucket of grain ``period`` is the same in every row: not a sort key
             ordered = src.order_by(
-                *[literal_column(f"k{i}") for i in range(nk)], literal_column("v")
+                *[literal_column(f"k{i}") for i in range(nk) if not const[i]],
+                literal_column("v"),
             )
             self._uow.execute(
                 insert(table).from_select([*(f"k{i}" for i in range(nk)), "v"], ordered)
