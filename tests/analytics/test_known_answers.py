@@ -495,3 +495,18 @@ def test_events_of_the_history(story):
     assert ev.HANDOFF in kinds
     assert desk.get_ticket(t[9]).merged_into == t[2].id
     assert desk.get_ticket(t[7]).reopen_count == 1
+
+
+def test_an_order_works_out_its_units_and_instant_once():
+    import attrs
+
+    from helpdesk_kit.analytics.query import Order, orders_from_hook
+
+    at = datetime(2026, 11, 3, 1, 2, 3, 4567, tzinfo=UTC)
+    order = Order("o1", "c1", Decimal("19.99"), "CNY", at)
+    assert (order.units, order.created_ms) == (199_900, 1_793_667_723_004)
+    assert attrs.evolve(order, amount=Decimal("0.5")).units == 5_000
+    with pytest.raises(InvalidInput, match="naive"):
+        Order("o2", "c1", Decimal(1), "CNY", datetime(2026, 11, 3))
+    with pytest.raises(InvalidInput, match="created_at"):
+        orders_from_hook("c1", [{"id": "o3", "amount": "1", "created_at": datetime(2026, 1, 1)}])

@@ -119,16 +119,15 @@ class Order:
     created_at: datetime
     status: str | None = None
     ticket_id: str | None = None
+    #: the amount in 1/10,000 of the currency unit (computed when the order is made)
+    units: int = attrs.field(init=False)
+    #: when it was placed, in epoch milliseconds (computed when the order is made)
+    created_ms: int = attrs.field(init=False)
 
-    @property
-    def units(self) -> int:
-        """The amount in 1/10,000 of the currency unit."""
-        return int(self.amount * AMOUNT_SCALE)
-
-    @property
-    def created_ms(self) -> int:
-        """When it was placed, in epoch milliseconds."""
-        return ms_of(self.created_at)
+    def __attrs_post_init__(self) -> None:
+        """Work out ``units`` and ``created_ms`` once (reports read them for every order)."""
+        object.__setattr__(self, "units", int(self.amount * AMOUNT_SCALE))
+        object.__setattr__(self, "created_ms", ms_of(self.created_at))
 
 
 def orders_from_hook(customer_id: str, found: Iterable[Mapping[str, Any]]) -> list[Order]:
