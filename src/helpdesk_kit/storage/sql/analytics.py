@@ -244,11 +244,11 @@ class SqlAnalytics:
         if not self._pg:
             if self._cache_sizes is None:
                 run = self._uow.connection.exec_driver_sql
-                main = int(run("PRAGMA main.cache_size").scalar_one())
-                temp = int(run("PRAGMA temp.cache_size").scalar_one())
-                self._cache_sizes = (main, temp)
-                run(f"PRAGMA main.cache_size = {-SQLITE_REPORT_CACHE_KIB}")
-                run(f"PRAGMA temp.cache_size = {-SQLITE_REPORT_CACHE_KIB}")
+                self._cache_sizes = (
+                    int(run("PRAGMA main.cache_size").scalar_one()),
+                    int(run("PRAGMA temp.cache_size").scalar_one()),
+                )
+                self._set_cache_sizes(-SQLITE_REPORT_CACHE_KIB, -SQLITE_REPORT_CACHE_KIB)
             return
         tx = self._uow.connection.get_transaction()
         if tx is None or tx is not self._jit_off_in:
@@ -293,11 +293,14 @@ class SqlAnalytics:
         self._bases.clear()
         self._orders = None
         if self._cache_sizes is not None:
-            main, temp = self._cache_sizes
+            self._set_cache_sizes(*self._cache_sizes)
             self._cache_sizes = None
-            run = self._uow.connection.exec_driver_sql
-            run(f"PRAGMA main.cache_size = {int(main)}")
-            run(f"PRAGMA temp.cache_size = {int(temp)}")
+
+    def _set_cache_sizes(self, main: int, temp: int) -> None:
+        """SQLite: this connection's page cache sizes for the database and temporary tables."""
+        run = self._uow.connection.exec_driver_sql
+        run(f"PRAGMA main.cache_size = {int(main)}")
+        run(f"PRAGMA temp.cache_size = {int(temp)}")
 
     def refresh(self, *, full: bool = False) -> int:
         """Derive the facts of the listed tickets (of every ticket when ``full``)."""
@@ -1237,7 +1240,7 @@ class SqlAnalytics:
             served, _ = self._served(whole, whole.frame)
             stmt = select(served.c.customer_id)
         # sorted here, by code point as on every backend (a database sort of tens of
-        # thousands of ids in the database's collation costs more than the DISTINCT)
+        # thousands of ids in the database's collation costs more than reading them)
         return sorted(self._uow.execute(stmt).scalars())
 
     def customers(self, customer_ids: Sequence[str]) -> list[Customer]:
