@@ -133,19 +133,24 @@ def test_a_report_leaves_the_sqlite_connection_as_it_found_it(tmp_path):
     simulate(desk, start=START, days=3, seed=2, tickets=30)
     desk.clock.set(datetime(2026, 10, 5, tzinfo=UTC))
 
-    def sizes() -> tuple[int, int, int]:
+    def sizes() -> tuple[int, int, int, int]:
         with storage.engine.connect() as conn:
             run = conn.exec_driver_sql
             temp = run("SELECT count(*) FROM sqlite_temp_master").scalar_one()
             return (
                 run("PRAGMA main.cache_size").scalar_one(),
                 run("PRAGMA temp.cache_size").scalar_one(),
+                run("PRAGMA temp.secure_delete").scalar_one(),
                 temp,
             )
 
+    with storage.engine.connect() as conn:
+        # a setting the report changes, and that is not the build's default
+        conn.exec_driver_sql("PRAGMA temp.secure_delete = FAST")
     before = sizes()
+    assert before[2] == 2
     assert desk.report_data("2026-10").one("volume")["tickets"] > 0
     desk.kpi("first_response", "2026-10", by="channel")
-    # the larger page caches of the report are given back, its temporary tables dropped
+    # the report's page caches and secure_delete are given back, its temporary tables dropped
     assert sizes() == before
     desk.close()

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -225,7 +225,7 @@ class SqlAnalytics:
         self._counts: dict[str, int] = {}
         self._made: list[Table] = []
         self._jit_off_in: object = None
-        self._cache_sizes: tuple[int, int] | None = None
+        self._sqlite_settings: tuple[int, int, int] | None = None
 
     @property
     def _pg(self) -> bool:
@@ -239,16 +239,20 @@ class SqlAnalytics:
         compiling each one takes longer than running it: tens to hundreds of ms each).
         SQLite: page caches of :data:`SQLITE_REPORT_CACHE_KIB` for the database and for the
         temporary tables (the default 2 MiB makes every pass over a month's rows re-read
-        them from the file); ``release`` puts the connection's sizes back.
+        them from the file), and no ``secure_delete`` for the temporary tables (builds
+        such as Debian's turn it on by default, and then dropping a sorted copy of a
+        month's rows first overwrites its pages with zeros: 40-100 ms each); ``release``
+        puts the connection's settings back.
         """
         if not self._pg:
-            if self._cache_sizes is None:
+            if self._sqlite_settings is None:
                 run = self._uow.connection.exec_driver_sql
-                self._cache_sizes = (
+                self._sqlite_settings = (
                     int(run("PRAGMA main.cache_size").scalar_one()),
                     int(run("PRAGMA temp.cache_size").scalar_one()),
+                    int(run("PRAGMA temp.secure_delete").scalar_one()),
                 )
-                self._set_cache_sizes(-SQLITE_REPORT_CACHE_KIB, -SQLITE_REPORT_CACHE_KIB)
+                self._set_sqlite(-SQLITE_REPORT_CACHE_KIB, -SQLITE_REPORT_CACHE_KIB, 0)
             return
         tx = self._uow.connection.get_transaction()
         if tx is None or tx is not self._jit_off_in:
@@ -292,15 +296,18 @@ class SqlAnalytics:
             self._drop(table)
         self._bases.clear()
         self._orders = None
-        if self._cache_sizes is not None:
-            self._set_cache_sizes(*self._cache_sizes)
-            self._cache_sizes = None
+        if self._sqlite_settings is not None:
+            self._set_sqlite(*self._sqlite_settings)
+            self._sqlite_settings = None
 
-    def _set_cache_sizes(self, main: int, temp: int) -> None:
-        """SQLite: this connection's page cache sizes for the database and temporary tables."""
+    def _set_sqlite(self, main_cache: int, temp_cache: int, temp_secure_delete: int) -> None:
+        """SQLite: this connection's page cache sizes and the temporary tables' secure_delete."""
         run = self._uow.connection.exec_driver_sql
-        run(f"PRAGMA main.cache_size = {int(main)}")
-        run(f"PRAGMA temp.cache_size = {int(temp)}")
+        run(f"PRAGMA main.cache_size = {int(main_cache)}")
+        run(f"PRAGMA temp.cache_size = {int(temp_cache)}")
+        # 2 is FAST, which the PRAGMA takes by name only
+        secure = "FAST" if temp_secure_delete == 2 else str(int(temp_secure_delete))
+        run(f"PRAGMA temp.secure_delete = {secure}")
 
     def refresh(self, *, full: bool = False) -> int:
         """Derive the facts of the listed tickets (of every ticket when ``full``)."""
@@ -927,11 +934,11 @@ class SqlAnalytics:
         excluded = set(q.excluded_order_statuses)
         self._fill(
             table,
-            [
+            (
                 (o.customer_id, o.ticket_id, o.created_ms, o.units, o.currency)
                 for o in ctx.orders
                 if o.status not in excluded
-            ],
+            ),
         )
         conn = self._uow.connection
         Index(f"{table.name}_c", table.c.customer_id, table.c.created_ms).create(conn)
@@ -978,7 +985,10 @@ class SqlAnalytics:
             )
             names = [*(f"k{i}" for i in range(len(keys))), "customer_id"]
             self._uow.execute(insert(found).from_select(names, sel))
-            Index(f"{found.name}_c", found.c.customer_id).create(self._uow.connection)
+            if not self._pg:
+                # SQLite joins it to the orders by nested loops (without the index they go
+                # quadratic); PostgreSQL hashes both sides and never reads an index here
+                Index(f"{found.name}_c", found.c.customer_id).create(self._uow.connection)
             self._bases[key] = found
         return found, len(keys)
 
@@ -1241,7 +1251,7 @@ class SqlAnalytics:
             stmt = select(served.c.customer_id)
         # sorted here, by code point as on every backend (a database sort of tens of
         # thousands of ids in the database's collation costs more than reading them)
-        return sorted(self._uow.execute(stmt).scalars())
+        return sorted(self._uow.execute(stmt).scalars().all())
 
     def customers(self, customer_ids: Sequence[str]) -> list[Customer]:
         """The customers with these ids, with their identities, in two joins.
@@ -1254,7 +1264,7 @@ class SqlAnalytics:
             return []
         wanted = self._temp("ids", [("id", String(64))])
         try:
-            self._fill(wanted, [(i,) for i in ids])
+            self._fill(wanted, ((i,) for i in ids))
             c, ci = customers.c, customer_identities.c
             idents: dict[str, list[Identity]] = {}
             q_ident = (
@@ -1262,13 +1272,13 @@ class SqlAnalytics:
                 .select_from(wanted.join(customer_identities, ci.customer_id == wanted.c.id))
                 .order_by(ci.customer_id, ci.position)
             )
-            ident_rows: list[Any] = list(self._uow.execute(q_ident))
+            ident_rows: list[Any] = list(self._uow.execute(q_ident).all())
             for cid, kind, value in ident_rows:
                 idents.setdefault(cid, []).append(_identity(kind, value))
             q = select(c.id, c.name, c.tier, c.locale, c.created_at).select_from(
                 wanted.join(customers, c.id == wanted.c.id)
             )
-            people: list[Any] = list(self._uow.execute(q))
+            people: list[Any] = list(self._uow.execute(q).all())
             found = {
                 cid: _customer(cid, name, tier, locale, created, idents.get(cid, []))
                 for cid, name, tier, locale, created in people
@@ -1277,10 +1287,13 @@ class SqlAnalytics:
             self._drop(wanted)
         return [found[i] for i in ids if i in found]
 
-    def _fill(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert plain rows into a temporary table (driver ``executemany`` / ``COPY``)."""
-        if not rows:
-            return
+    def _fill(self, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Insert plain rows into a temporary table (driver ``executemany`` / ``COPY``).
+
+        ``rows`` is read once, as it goes: a report's tens of thousands of order rows are
+        never all held at once (they would outlive the garbage collector's young generations
+        and make its full collections more frequent).
+        """
         names = [c.name for c in table.c]
         if self._pg:
             driver = self._uow.connection.connection.driver_connection
@@ -1294,7 +1307,7 @@ class SqlAnalytics:
         else:
             marks = ", ".join("?" * len(names))
             self._uow.run_many(
-                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", list(rows)
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", rows
             )
 
     def hot_word_texts(self, query: KpiQuery, *, sample: int) -> list[HotWordText]:
@@ -1337,7 +1350,7 @@ class SqlAnalytics:
             .where(*conds, m.author_kind == "customer", m.public.is_(True), m.text != "")
             .order_by(k.number, m.created_at, m.id)
         )
-        found: list[Any] = list(self._uow.execute(stmt))
+        found: list[Any] = list(self._uow.execute(stmt).all())
         return [(tid, int(number), text) for tid, number, text in found]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -153,8 +153,8 @@ class SqlUnitOfWork:
             raise translate_driver_error(exc, self.storage.driver_error, what) from exc
         return cur
 
-    def run_many(self, sql: str, rows: list[tuple[Any, ...]], *, what: str = "record") -> None:
-        """``executemany`` of driver-level SQL on this unit's transaction."""
+    def run_many(self, sql: str, rows: Iterable[tuple[Any, ...]], *, what: str = "record") -> None:
+        """``executemany`` of driver-level SQL on this unit's transaction (rows read once)."""
         conn = self.connection
         cur = self._cursor
         if cur is None:
