@@ -510,3 +510,36 @@ def test_an_order_works_out_its_units_and_instant_once():
         Order("o2", "c1", Decimal(1), "CNY", datetime(2026, 11, 3))
     with pytest.raises(InvalidInput, match="created_at"):
         orders_from_hook("c1", [{"id": "o3", "amount": "1", "created_at": datetime(2026, 1, 1)}])
+
+
+def test_order_rows_hold_the_hook_orders_by_column():
+    from helpdesk_kit.analytics import OrderRows
+    from helpdesk_kit.analytics.query import order_facts, orders_from_hook
+
+    at = datetime(2026, 11, 3, 1, 2, 3, 4567, tzinfo=UTC)
+    found = [
+        {"id": 1, "amount": "19.99", "created_at": at, "ticket_id": "t1"},
+        {
+            "id": "o2",
+            "amount": Decimal("5"),
+            "currency": "USD",
+            "created_at": at,
+            "status": "refunded",
+        },
+    ]
+    rows = OrderRows()
+    rows.extend_from_hook("c1", found)
+    expected = orders_from_hook("c1", found)
+    assert len(rows) == 2
+    assert list(rows) == expected
+    assert (rows[0], rows[-1], rows[1:]) == (expected[0], expected[1], expected[1:])
+    assert OrderRows(expected)[1] == expected[1]
+    with pytest.raises(IndexError):
+        rows[2]
+    # what SQL reads, without the refunded order; the same off Order values
+    assert list(rows.facts({"refunded"})) == [("c1", "t1", 1_793_667_723_004, 199_900, "CNY")]
+    assert list(order_facts(rows, {"refunded"})) == list(order_facts(expected, {"refunded"}))
+    # a bad order adds none of its batch
+    with pytest.raises(InvalidInput, match="amount"):
+        rows.extend_from_hook("c2", [{"id": "o3", "amount": "1", "created_at": at}, {"id": "o4"}])
+    assert len(rows) == 2

@@ -17,7 +17,7 @@ from helpdesk_kit.analytics.appraisal import (
 from helpdesk_kit.analytics.hotwords import HotWords, Term, hot_words
 from helpdesk_kit.analytics.metrics import DIMENSIONS, METRICS, MetricDef, metric
 from helpdesk_kit.analytics.periods import GRAINS, Frame, Period, frame, parse_period
-from helpdesk_kit.analytics.query import KpiContext, KpiQuery, Order
+from helpdesk_kit.analytics.query import KpiContext, KpiQuery, Order, OrderRows
 from helpdesk_kit.analytics.rows import MetricRow
 from helpdesk_kit.analytics.sla import SlaTimerRecord, SlaTimers
 
@@ -33,6 +33,7 @@ __all__ = [
     "MetricDef",
     "MetricRow",
     "Order",
+    "OrderRows",
     "Period",
     "QualityGuard",
     "Scorecard",

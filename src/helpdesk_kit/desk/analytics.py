@@ -25,7 +25,7 @@ from helpdesk_kit.analytics.appraisal import (
 from helpdesk_kit.analytics.hotwords import HotWords, hot_words
 from helpdesk_kit.analytics.metrics import METRICS, metric
 from helpdesk_kit.analytics.periods import Period, ms_of, parse_period
-from helpdesk_kit.analytics.query import KpiContext, KpiQuery, Order, orders_from_hook
+from helpdesk_kit.analytics.query import KpiContext, KpiQuery, OrderRows
 from helpdesk_kit.analytics.report import ReportData
 from helpdesk_kit.analytics.rows import MetricRow
 from helpdesk_kit.analytics.sla import SlaTimerRecord, SlaTimers
@@ -138,7 +138,7 @@ class KpiCommands:
                 }
             )
         )
-        orders: list[Order] | None = None
+        orders: OrderRows | None = None
         if fetch_orders:
             plan = desk._order_plan(uow, query, names)
             if plan is not None:
@@ -406,7 +406,7 @@ class _OrderPlan:
     ) -> None:
         self.desk, self.ids, self.many, self.single = desk, ids, many, single
         self.customers, self.ask_each = customers, ask_each
-        self.orders: list[Order] = []
+        self.orders = OrderRows()
         self.declined: set[object] = set()
 
     def _caller(self, name: str, plugins: set[object]) -> Any:
@@ -419,7 +419,7 @@ class _OrderPlan:
         for customer in customers:
             for found in ask(desk=self.desk, customer=customer):
                 if found:
-                    self.orders.extend(orders_from_hook(customer.id, found))
+                    self.orders.extend_from_hook(customer.id, found)
 
     def fetch(self) -> None:
         """Ask the host (no database work): in bulk, and per customer where planned."""
@@ -430,13 +430,11 @@ class _OrderPlan:
             if not results and plugin in self.single:
                 self.declined.add(plugin)
             for found in results:
-                for cid, rows in found.items():
-                    if rows:
-                        self.orders.extend(orders_from_hook(cid, rows))
+                self.orders.extend_from_hooks(found)
         if self.customers:
             self._ask_each(self.customers, self.ask_each)
 
-    def finish(self, uow: UnitOfWork) -> list[Order]:
+    def finish(self, uow: UnitOfWork) -> OrderRows:
         """Ask per customer the plugins that declined the bulk question; every order."""
         if self.declined:
             self._ask_each(uow.analytics.customers(self.ids), self.declined)

@@ -60,7 +60,7 @@ from sqlalchemy import (
 from helpdesk_kit.analytics.hotwords import sample_every
 from helpdesk_kit.analytics.metrics import metric
 from helpdesk_kit.analytics.periods import DAY_MS, HOUR_MS, Frame
-from helpdesk_kit.analytics.query import KpiContext, KpiQuery
+from helpdesk_kit.analytics.query import KpiContext, KpiQuery, order_facts
 from helpdesk_kit.analytics.reference import SNAPSHOT, check_query
 from helpdesk_kit.analytics.rows import GroupKey, MetricRow, Raw, assemble
 from helpdesk_kit.analytics.sla import SlaTimerRecord
@@ -931,15 +931,7 @@ class SqlAnalytics:
                 ("currency", String(16)),
             ],
         )
-        excluded = set(q.excluded_order_statuses)
-        self._fill(
-            table,
-            (
-                (o.customer_id, o.ticket_id, o.created_ms, o.units, o.currency)
-                for o in ctx.orders
-                if o.status not in excluded
-            ),
-        )
+        self._fill(table, order_facts(ctx.orders, frozenset(q.excluded_order_statuses)))
         conn = self._uow.connection
         Index(f"{table.name}_c", table.c.customer_id, table.c.created_ms).create(conn)
         Index(f"{table.name}_t", table.c.ticket_id).create(conn)
@@ -1105,11 +1097,14 @@ class SqlAnalytics:
         )
         r = self._base("replies", q)
         slot = r.c.d * _int(24) + r.c.h
+        # ids are ASCII: compared byte by byte they are as distinct as in any collation, and
+        # PostgreSQL's "C" sorts them several times faster than a locale's (e.g. C.UTF-8)
+        ticket: ColumnElement[Any] = r.c.ticket_id.collate("C") if self._pg else r.c.ticket_id
         responses = self._grouped(
             self._keys(r, q, fr, r.c.agent),
             {
                 "responses": func.count(),
-                "touched": func.count(r.c.ticket_id.distinct()),
+                "touched": func.count(ticket.distinct()),
                 "active_hours": func.count(slot.distinct()),
             },
             r,
