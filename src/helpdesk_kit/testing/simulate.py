@@ -24,7 +24,7 @@ import contextlib
 import heapq
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -631,34 +631,46 @@ class SimulatedShop:
     @hookimpl
     def customer_orders(self, desk: Any, customer: Customer) -> list[dict[str, Any]]:
         """The customer's orders as mappings (``id``, ``amount``, ``currency``, ...)."""
-        return self._rows(customer.id)
+        return self._answer([customer.id]).get(customer.id, [])
 
     @hookimpl
     def customer_orders_many(
         self, desk: Any, customer_ids: Sequence[str]
     ) -> dict[str, list[dict[str, Any]]]:
         """The orders of many customers at once (one "query" of the shop)."""
-        return {cid: self._rows(cid) for cid in customer_ids if cid in self.orders}
+        return self._answer(customer_ids)
 
-    def _rows(self, customer_id: str) -> list[dict[str, Any]]:
-        """The customer's orders as mappings (made once per change of their order list)."""
-        found = self.orders.get(customer_id, ())
-        cached = self._answers.get(customer_id)
-        if cached is not None and cached[0] is found and cached[1] == len(found):
-            return cached[2]
-        rows = [
-            {
-                "id": oid,
-                "amount": Decimal(cents) / 100,
-                "currency": currency,
-                "created_at": _EPOCH + timedelta(microseconds=at),
-                "status": status,
-                "ticket_id": ticket,
-            }
-            for oid, cents, currency, at, status, ticket in found
-        ]
-        self._answers[customer_id] = (found, len(found), rows)
-        return rows
+    def _answer(self, customer_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """The known customers' orders as mappings, made once per change of their order list
+        (a report asks for tens of thousands of customers: one plain loop, no call each)."""
+        orders, answers = self.orders, self._answers
+        out: dict[str, list[dict[str, Any]]] = {}
+        for cid in customer_ids:
+            found = orders.get(cid)
+            if found is None:
+                continue
+            cached = answers.get(cid)
+            if cached is None or cached[0] is not found or cached[1] != len(found):
+                cached = answers[cid] = (found, len(found), _order_mappings(found))
+            out[cid] = cached[2]
+        return out
+
+
+def _order_mappings(
+    found: Iterable[tuple[str, int, str, int, str, str | None]],
+) -> list[dict[str, Any]]:
+    """A customer's orders as the mappings the ``customer_orders`` hooks return."""
+    return [
+        {
+            "id": oid,
+            "amount": Decimal(cents) / 100,
+            "currency": currency,
+            "created_at": _EPOCH + timedelta(microseconds=at),
+            "status": status,
+            "ticket_id": ticket,
+        }
+        for oid, cents, currency, at, status, ticket in found
+    ]
 
 
 @attrs.frozen

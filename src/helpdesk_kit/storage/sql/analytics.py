@@ -1243,7 +1243,10 @@ class SqlAnalytics:
             # the served customers of the whole period, as repeat rate and CLV group them
             whole = query.evolve(grain="period", by=())
             served, _ = self._served(whole, whole.frame)
-            stmt = select(served.c.customer_id)
+            # tens of thousands of ids: read through the driver (SQLAlchemy's result
+            # machinery cost more than the driver's own fetch)
+            cur = self._uow.run(f"SELECT customer_id FROM {served.name}", what="served customers")
+            return sorted([row[0] for row in cur.fetchall()])
         # sorted here, by code point as on every backend (a database sort of tens of
         # thousands of ids in the database's collation costs more than reading them)
         return sorted(self._uow.execute(stmt).scalars().all())
