@@ -539,6 +539,11 @@ def test_order_rows_hold_the_hook_orders_by_column():
     # what SQL reads, without the refunded order; the same off Order values
     assert list(rows.facts({"refunded"})) == [("c1", "t1", 1_793_667_723_004, 199_900, "CNY")]
     assert list(order_facts(rows, {"refunded"})) == list(order_facts(expected, {"refunded"}))
+    # a bulk answer may leave customers without orders (an empty list or None)
+    rows.extend_from_hooks({"c3": [], "c4": None, "c5": found[:1]})
+    assert len(rows) == 3
+    assert rows[2].customer_id == "c5"
+    rows = OrderRows(expected)
     # a bad order adds none of its batch
     with pytest.raises(InvalidInput, match="amount"):
         rows.extend_from_hook("c2", [{"id": "o3", "amount": "1", "created_at": at}, {"id": "o4"}])

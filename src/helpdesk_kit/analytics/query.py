@@ -209,8 +209,10 @@ class OrderRows(Sequence[Order]):
 
     def extend_from_hooks(self, found: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
         """Add what a ``customer_orders_many`` hook returned: customer id -> order mappings
-        (none is added when one is invalid)."""
-        self._add([_hook_fields(cid, item) for cid, items in found.items() for item in items])
+        (none is added when one is invalid; a customer given no list, or ``None``, has none)."""
+        self._add(
+            [_hook_fields(cid, item) for cid, items in found.items() if items for item in items]
+        )
 
     def __len__(self) -> int:
         """How many orders."""

@@ -1238,7 +1238,9 @@ class SqlAnalytics:
             b = self._base("created", query)
             conds = self._agent_filter(query, b.c.assignee)
             conds.append(self._has_tag(b.c.tags, query.pre_sale_tag))
-            stmt = select(b.c.customer_id).where(*conds).distinct()
+            ids: list[str] = list(
+                self._uow.execute(select(b.c.customer_id).where(*conds).distinct()).scalars()
+            )
         else:
             # the served customers of the whole period, as repeat rate and CLV group them
             whole = query.evolve(grain="period", by=())
@@ -1246,10 +1248,10 @@ class SqlAnalytics:
             # tens of thousands of ids: read through the driver (SQLAlchemy's result
             # machinery cost more than the driver's own fetch)
             cur = self._uow.run(f"SELECT customer_id FROM {served.name}", what="served customers")
-            return sorted([row[0] for row in cur.fetchall()])
+            ids = [row[0] for row in cur.fetchall()]
         # sorted here, by code point as on every backend (a database sort of tens of
         # thousands of ids in the database's collation costs more than reading them)
-        return sorted(self._uow.execute(stmt).scalars().all())
+        return sorted(ids)
 
     def customers(self, customer_ids: Sequence[str]) -> list[Customer]:
         """The customers with these ids, with their identities, in two joins.
@@ -1270,13 +1272,13 @@ class SqlAnalytics:
                 .select_from(wanted.join(customer_identities, ci.customer_id == wanted.c.id))
                 .order_by(ci.customer_id, ci.position)
             )
-            ident_rows: list[Any] = list(self._uow.execute(q_ident).all())
+            ident_rows: Sequence[Any] = self._uow.execute(q_ident).all()
             for cid, kind, value in ident_rows:
                 idents.setdefault(cid, []).append(_identity(kind, value))
             q = select(c.id, c.name, c.tier, c.locale, c.created_at).select_from(
                 wanted.join(customers, c.id == wanted.c.id)
             )
-            people: list[Any] = list(self._uow.execute(q).all())
+            people: Sequence[Any] = self._uow.execute(q).all()
             found = {
                 cid: _customer(cid, name, tier, locale, created, idents.get(cid, []))
                 for cid, name, tier, locale, created in people
@@ -1348,7 +1350,7 @@ class SqlAnalytics:
             .where(*conds, m.author_kind == "customer", m.public.is_(True), m.text != "")
             .order_by(k.number, m.created_at, m.id)
         )
-        found: list[Any] = list(self._uow.execute(stmt).all())
+        found: Sequence[Any] = self._uow.execute(stmt).all()
         return [(tid, int(number), text) for tid, number, text in found]
 
 
