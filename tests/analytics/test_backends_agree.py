@@ -289,3 +289,89 @@ def test_simulated_history_bulk_rows_equal_desk_commands(tz, tmp_path):
         hot = desk.hot_words("2026-11")
         assert hot == hot_ref, backend
         desk.close()
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghai", "America/New_York"])
+def test_metrics_asked_together_equal_each_asked_alone(tz, tmp_path):
+    """SQL backends compute metrics asked together (``kpis``) in shared passes over the same
+    rows: every metric's groups and numbers equal those it has when asked alone."""
+    from helpdesk_kit.storage.sql import SqlStorage
+    from helpdesk_kit.storage.sql.kpi_passes import PASS_METRICS
+
+    start = datetime(2026, 10, 18, tzinfo=UTC)
+    targets = [("sqlite", SqlStorage(f"sqlite:///{tmp_path}/together.db"))]
+    if PG:
+        targets.append(("postgresql", _pg_storage()))
+    shapes = [*SHAPES, {"by": ("agent",), "filters": {"channel": ["chat"]}, "percentiles": [25]}]
+    for backend, storage in targets:
+        sim = simulate_bulk(storage, start=start, days=25, seed=5, tickets=300, timezone=tz)
+        desk = make_desk(storage, tz, start + timedelta(days=30), plugins=[sim.shop])
+        try:
+            for kw in shapes:
+                names = [
+                    n
+                    for n, m in METRICS.items()
+                    if all(b in m.dimensions for b in kw.get("by", ()))
+                ]
+                together = desk.kpis(names, "2026-11", **kw)
+                for name in names:
+                    alone = desk.kpi(name, "2026-11", **kw)
+                    assert together[name] == alone, (backend, name, kw)
+                    # every shared-pass metric has rows here (no NPS surveys are simulated;
+                    # the shape filtering by agent [None, "x"] leaves some metrics none)
+                    if (
+                        name in PASS_METRICS
+                        and name != "nps"
+                        and "agent" not in kw.get("filters", {})
+                    ):
+                        assert alone, (backend, name, kw)
+        finally:
+            desk.close()
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "postgresql"])
+def test_report_equals_its_metrics_asked_one_by_one(backend, tmp_path):
+    """The report plans its metrics together (shared passes, the summary's SLA rows, the hot
+    words' count from the period's rows): each of its numbers equals the same metric asked
+    alone, with and without filters."""
+    from helpdesk_kit.analytics.appraisal import SCORECARD_METRICS, QualityGuard, scorecards
+    from helpdesk_kit.desk.analytics import _REPORT_SECTIONS
+    from helpdesk_kit.storage.sql import SqlStorage
+
+    if backend == "postgresql" and not PG:
+        pytest.skip("set HELPDESK_KIT_TEST_DATABASE_URL to run the PostgreSQL tests")
+    start = datetime(2026, 10, 18, tzinfo=UTC)
+    if backend == "memory":
+        desk = make_desk(MemoryStorage(), "UTC", start)
+        sim = simulate(desk, start=start, days=25, seed=7, tickets=300)
+        desk.plugin_manager.register(sim.shop)
+        desk.clock.set(start + timedelta(days=30))
+    else:
+        storage = (
+            SqlStorage(f"sqlite:///{tmp_path}/report.db") if backend == "sqlite" else _pg_storage()
+        )
+        bulk = simulate_bulk(storage, start=start, days=25, seed=7, tickets=300, timezone="UTC")
+        desk = make_desk(storage, "UTC", start + timedelta(days=30), plugins=[bulk.shop])
+    try:
+        agent = desk.agents()[0].id
+        for filters in ({}, {"channel": ["chat", "email"]}, {"agent": [agent, None]}):
+            data = desk.report_data("2026-11", filters=filters)
+            for name in METRICS:
+                assert data.summary[name] == desk.kpi(name, "2026-11", filters=filters), name
+            for section, asked in _REPORT_SECTIONS.items():
+                if section == "by_agent":  # the report keeps them as scorecards (below)
+                    continue
+                got = getattr(data, section)
+                for name, change in asked:
+                    alone = desk.kpi(name, "2026-11", filters=filters, **change)
+                    assert (got[name] if len(asked) > 1 else got) == alone, (section, name)
+            by_agent = {
+                n: desk.kpi(n, "2026-11", filters=filters, by="agent") for n in SCORECARD_METRICS
+            }
+            cards = scorecards(by_agent, desk._agent_names(), QualityGuard())
+            assert data.scorecards == cards
+            assert data.sla == desk.kpi("sla_achievement", "2026-11", filters=filters)
+            assert data.hot_words == desk.hot_words("2026-11", filters=filters)
+            assert data.one("volume")["tickets"] > 0 or filters
+    finally:
+        desk.close()

@@ -42,6 +42,22 @@ __all__ = ["KpiCommands"]
 _REACTOR = "kpi_facts"
 #: metrics that read the host application's orders (the ``customer_orders`` hook)
 ORDER_METRICS = ("conversion_rate", "repeat_rate", "clv")
+#: the report's sections after its summary: section -> (metric, query change) asked; a
+#: section of one metric holds that metric's rows (the SLA section is the summary's rows)
+_REPORT_SECTIONS: dict[str, list[tuple[str, dict[str, Any]]]] = {
+    "daily": [
+        (n, {"grain": "day"})
+        for n in ("volume", "first_response", "resolution", "one_touch_rate", "csat")
+    ],
+    "by_channel": [
+        (n, {"by": ("channel",)}) for n in ("volume", "first_response", "one_touch_rate", "csat")
+    ],
+    "by_agent": [(n, {"by": ("agent",)}) for n in SCORECARD_METRICS],
+    "by_category": [("volume", {"by": ("category",)})],
+    "by_hour": [("volume", {"by": ("hour",)})],
+    "by_weekday": [("volume", {"by": ("weekday",)})],
+    "backlog_by_priority": [("backlog", {"by": ("priority",)})],
+}
 
 
 def _as_desk(obj: object) -> Helpdesk:
@@ -229,6 +245,7 @@ class KpiCommands:
             uow.commit()
             try:
                 ctx = desk._context(uow, query, wanted)
+                uow.analytics.expect((n, query) for n in wanted)
                 return {n: desk._compute(uow, n, query, ctx) for n in wanted}
             finally:
                 uow.analytics.release()
@@ -334,29 +351,21 @@ class KpiCommands:
                             unavailable[name] = str(exc)
                             return []
 
+                    layout = _REPORT_SECTIONS
+                    uow.analytics.expect(
+                        [(n, base) for n in names if n not in ORDER_METRICS]
+                        + [(n, base.evolve(**c)) for asked in layout.values() for n, c in asked]
+                    )
                     summary = {n: rows(n) for n in names if n not in ORDER_METRICS}
                     results: dict[str, Any] = {
-                        "daily": {
-                            n: rows(n, grain="day")
-                            for n in (
-                                "volume",
-                                "first_response",
-                                "resolution",
-                                "one_touch_rate",
-                                "csat",
-                            )
-                        },
-                        "by_channel": {
-                            n: rows(n, by=("channel",))
-                            for n in ("volume", "first_response", "one_touch_rate", "csat")
-                        },
-                        "by_agent": {n: rows(n, by=("agent",)) for n in SCORECARD_METRICS},
-                        "by_category": rows("volume", by=("category",)),
-                        "by_hour": rows("volume", by=("hour",)),
-                        "by_weekday": rows("volume", by=("weekday",)),
-                        "sla": rows("sla_achievement"),
-                        "backlog_by_priority": rows("backlog", by=("priority",)),
+                        section: {n: rows(n, **c) for n, c in asked}
+                        for section, asked in layout.items()
                     }
+                    # sections of one metric hold its rows, not a dict of one entry
+                    for section, asked in layout.items():
+                        if len(asked) == 1:
+                            results[section] = results[section][asked[0][0]]
+                    results["sla"] = summary["sla_achievement"]
                     if plan is not None and orders_job is not None:
                         orders_job.result()
                         ctx = attrs.evolve(ctx, orders=plan.finish(uow))

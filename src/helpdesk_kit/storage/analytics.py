@@ -8,7 +8,7 @@ derived facts tables. For the same history all of them return the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Protocol
 
 from helpdesk_kit.analytics.query import KpiContext, KpiQuery
@@ -51,6 +51,15 @@ class AnalyticsRepository(Protocol):
         SLA achievement reads the SLA timers: ``sla_records`` on the in-memory backend,
         ``sla_table`` (see :mod:`helpdesk_kit.analytics.sla`) on SQL backends; without them
         it has no rows.
+        """
+        ...
+
+    def expect(self, requests: Iterable[tuple[str, KpiQuery]]) -> None:
+        """Note the metrics (name, query) the caller will ``compute`` in this unit of work.
+
+        A hint only: a backend may compute several of them together (the SQL backend runs
+        metrics that read the same rows with the same query in one statement) or ignore it;
+        the numbers are the same either way.
         """
         ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -88,6 +88,9 @@ class MemoryAnalytics:
         if sla_records is not None:
             data = attrs.evolve(data, sla_timers=list(sla_records))
         return compute(name, data, query, context)
+
+    def expect(self, requests: Iterable[tuple[str, KpiQuery]]) -> None:
+        """Nothing to plan: the reference computes each metric from the same snapshot."""
 
     def release(self) -> None:
         """Forget this unit's snapshot of the store."""

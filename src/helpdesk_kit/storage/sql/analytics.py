@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +66,7 @@ from helpdesk_kit.analytics.rows import GroupKey, MetricRow, Raw, assemble
 from helpdesk_kit.analytics.sla import SlaTimerRecord
 from helpdesk_kit.errors import InvalidInput
 from helpdesk_kit.storage.analytics import HotWordText
+from helpdesk_kit.storage.sql.kpi_passes import PASS_METRICS, PassSpec, pass_spec
 from helpdesk_kit.storage.sql.tables import (
     agents,
     customer_identities,
@@ -226,6 +227,9 @@ class SqlAnalytics:
         self._made: list[Table] = []
         self._jit_off_in: object = None
         self._sqlite_settings: tuple[int, int, int] | None = None
+        # shared passes: metrics the caller will ask per query, results computed with others
+        self._expected: dict[KpiQuery, list[str]] = {}
+        self._passes: dict[tuple[Any, ...], dict[str, dict[GroupKey, Raw]]] = {}
 
     @property
     def _pg(self) -> bool:
@@ -295,6 +299,8 @@ class SqlAnalytics:
         for table in list(self._made):
             self._drop(table)
         self._bases.clear()
+        self._passes.clear()
+        self._expected.clear()
         self._orders = None
         if self._sqlite_settings is not None:
             self._set_sqlite(*self._sqlite_settings)
@@ -315,6 +321,7 @@ class SqlAnalytics:
         if self._pg:
             uow.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
         self._bases.clear()
+        self._passes.clear()
         if full:
             uow.execute(delete(kpi_dirty))
             uow.execute(delete(kpi_ratings))
@@ -556,9 +563,7 @@ class SqlAnalytics:
         fr = query.frame
         tier = "tier" in query.by or "tier" in query.filters
         key = (kind, fr, tuple(sorted((k, v) for k, v in query.filters.items())))
-        found = self._bases.get((*key, True))
-        if found is None and not tier:
-            found = self._bases.get((*key, False))
+        found = self._made_base(kind, query)
         if found is not None:
             return found
         src = self._source(kind, fr, tier).subquery("src")
@@ -593,6 +598,14 @@ class SqlAnalytics:
         self._uow.execute(insert(table).from_select([*names, "d", "h", "wd"], sel))
         self._bases[(*key, tier)] = table
         return table
+
+    def _made_base(self, kind: str, query: KpiQuery) -> Table | None:
+        """The copy of the period's rows of ``kind`` for ``query``, if already made."""
+        key = (kind, query.frame, tuple(sorted((k, v) for k, v in query.filters.items())))
+        found = self._bases.get((*key, True))
+        if found is None and "tier" not in query.by and "tier" not in query.filters:
+            found = self._bases.get((*key, False))
+        return found
 
     def _source(self, kind: str, fr: Frame, tier: bool) -> Select[Any]:
         """The period's rows of ``kind``; the customer's tier only when ``tier`` (a join)."""
@@ -735,19 +748,48 @@ class SqlAnalytics:
         source: FromClause,
         where: Sequence[ColumnElement[bool]],
         percentiles: Sequence[int],
+        extra: Mapping[str, ColumnElement[Any] | None] | None = None,
     ) -> dict[GroupKey, Raw]:
-        """n, sum and the order statistics around each percentile, per group."""
+        """n, sum and the order statistics around each percentile, per group.
+
+        With ``extra`` (a shared pass), every row of ``source`` is kept, ``value`` may be
+        NULL (not counted: ``n`` is the values' count) and each group also gets the sum of
+        each ``extra`` expression (None: the group's row count).
+        """
         labeled = [k.label(f"k{i}") for i, k in enumerate(keys)]
+        more = dict(extra or {})
+        conds = list(where) if extra is not None else [*where, value.is_not(None)]
         src = (
-            select(*labeled, value.label("v")).select_from(source).where(*where, value.is_not(None))
+            select(
+                *labeled,
+                value.label("v"),
+                *(e.label(n) for n, e in more.items() if e is not None),
+            )
+            .select_from(source)
+            .where(*conds)
         )
         const = [k is _ONE_BUCKET for k in keys]
         if self._pg:
-            return self._durations_array(src.subquery("vals"), const, percentiles)
-        return self._durations_sorted(src, const, percentiles)
+            return self._durations_array(
+                src.subquery("vals"), const, percentiles, more, extra is not None
+            )
+        return self._durations_sorted(src, const, percentiles, more, extra is not None)
+
+    @staticmethod
+    def _extra_aggs(
+        table: FromClause, extra: Mapping[str, ColumnElement[Any] | None]
+    ) -> list[ColumnElement[Any]]:
+        return [
+            (func.count() if e is None else func.sum(table.c[n])).label(n) for n, e in extra.items()
+        ]
 
     def _durations_array(
-        self, vals: Any, const: Sequence[bool], percentiles: Sequence[int]
+        self,
+        vals: Any,
+        const: Sequence[bool],
+        percentiles: Sequence[int],
+        extra: Mapping[str, ColumnElement[Any] | None],
+        with_nulls: bool,
     ) -> dict[GroupKey, Raw]:
         """PostgreSQL: each group's values sorted once into an array, read at the ranks."""
         from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
@@ -755,12 +797,17 @@ class SqlAnalytics:
         nk = len(const)
         kc = [_ONE_BUCKET if c else vals.c[f"k{i}"] for i, c in enumerate(const)]
         grouping = [k for k, c in zip(kc, const, strict=True) if not c]
-        ordered = func.array_agg(aggregate_order_by(vals.c.v, vals.c.v), type_=ARRAY(BigInteger))
+        ordered: Any = func.array_agg(
+            aggregate_order_by(vals.c.v, vals.c.v), type_=ARRAY(BigInteger)
+        )
+        if with_nulls:
+            ordered = ordered.filter(vals.c.v.is_not(None))
         agg = select(
             *(k.label(f"k{i}") for i, k in enumerate(kc)),
-            func.count().label("n"),
+            (func.count(vals.c.v) if with_nulls else func.count()).label("n"),
             func.sum(vals.c.v).label("sum"),
             ordered.label("vs"),
+            *self._extra_aggs(vals, extra),
         )
         agg = agg.group_by(*grouping) if grouping else agg.having(func.count() > 0)
         a = agg.subquery("sorted_values")
@@ -770,17 +817,31 @@ class SqlAnalytics:
             # arrays count from 1; past the end is NULL (no higher order statistic)
             cols.append(a.c.vs[rank + _int(1)].label(f"lo_{p}"))
             cols.append(a.c.vs[rank + _int(2)].label(f"hi_{p}"))
-        return self._collect(select(*cols), nk, percentiles)
+        cols += [a.c[n] for n in extra]
+        return self._collect(select(*cols), nk, percentiles, extra)
 
     def _durations_sorted(
-        self, src: Select[Any], const: Sequence[bool], percentiles: Sequence[int]
+        self,
+        src: Select[Any],
+        const: Sequence[bool],
+        percentiles: Sequence[int],
+        extra: Mapping[str, ColumnElement[Any] | None],
+        with_nulls: bool,
     ) -> dict[GroupKey, Raw]:
         # Rows inserted by INSERT ... SELECT ... ORDER BY get row ids 1, 2, 3, ... in that
         # order, so within a group the k-th smallest value has row id (first row id + k).
+        # NULL values (a shared pass keeps them) sort first: the first value's row id is
+        # the group's first row id plus its count of NULLs.
         nk = len(const)
         types = [_key_type(c) for c in src.selected_columns][:nk]
+        columns = [n for n, e in extra.items() if e is not None]
         table = self._temp(
-            "sorted", [*((f"k{i}", t) for i, t in enumerate(types)), ("v", BigInteger)]
+            "sorted",
+            [
+                *((f"k{i}", t) for i, t in enumerate(types)),
+                ("v", BigInteger),
+                *((n, BigInteger) for n in columns),
+            ],
         )
         try:
             # the one bucket of grain ``period`` is the same in every row: not a sort key
@@ -789,15 +850,19 @@ class SqlAnalytics:
                 literal_column("v"),
             )
             self._uow.execute(
-                insert(table).from_select([*(f"k{i}" for i in range(nk)), "v"], ordered)
+                insert(table).from_select([*(f"k{i}" for i in range(nk)), "v", *columns], ordered)
             )
             kc = [_ONE_BUCKET if c else table.c[f"k{i}"] for i, c in enumerate(const)]
             rowid = literal_column(f"{table.name}.rowid", BigInteger)
+            first: ColumnElement[Any] = func.min(rowid)
+            if with_nulls:
+                first = first + func.count() - func.count(table.c.v)
             g_sel = select(
                 *(k.label(f"k{i}") for i, k in enumerate(kc)),
-                func.min(rowid).label("r0"),
-                func.count().label("n"),
+                first.label("r0"),
+                (func.count(table.c.v) if with_nulls else func.count()).label("n"),
                 func.sum(table.c.v).label("sum"),
+                *self._extra_aggs(table, extra),
             )
             grouping = _grouping(kc)
             g_sel = g_sel.group_by(*grouping) if grouping else g_sel.having(func.count() > 0)
@@ -813,14 +878,16 @@ class SqlAnalytics:
                     hi, and_(hi_id == g.c.r0 + rank + 1, rank + 1 < g.c.n)
                 )
                 cols += [lo.c.v.label(f"lo_{p}"), hi.c.v.label(f"hi_{p}")]
-            return self._collect(select(*cols).select_from(joined), nk, percentiles)
+            cols += [g.c[n] for n in extra]
+            return self._collect(select(*cols).select_from(joined), nk, percentiles, extra)
         finally:
             self._drop(table)
 
     def _collect(
-        self, stmt: Select[Any], nk: int, percentiles: Sequence[int]
+        self, stmt: Select[Any], nk: int, percentiles: Sequence[int], extra: Iterable[str] = ()
     ) -> dict[GroupKey, Raw]:
         names = ["n", "sum"] + [f"{s}_{p}" for p in percentiles for s in ("lo", "hi")]
+        names += extra
         out: dict[GroupKey, Raw] = {}
         for row in self._uow.execute(stmt):
             key = tuple(_norm(v) for v in row[:nk])
@@ -856,34 +923,109 @@ class SqlAnalytics:
             extra_keys=extra,
         )
 
+    def expect(self, requests: Iterable[tuple[str, KpiQuery]]) -> None:
+        """Note metrics the caller will ask: those sharing a query and rows share a pass."""
+        for name, query in requests:
+            names = self._expected.setdefault(query, [])
+            if name not in names:
+                names.append(name)
+
+    def _pass(self, name: str, q: KpiQuery, fr: Frame) -> dict[GroupKey, Raw]:
+        """Metric ``name``'s groups, computed in one statement with the expected metrics
+        that read the same rows with the same query (and the same agent column, where the
+        query groups or filters by agent)."""
+        kind, agent_column, _ = PASS_METRICS[name]
+        by_agent = "agent" in q.by or "agent" in q.filters
+        done = self._passes.setdefault((q, kind, agent_column if by_agent else None), {})
+        if name not in done:
+            b = self._base(kind, q)
+            names = [name] + [
+                n
+                for n in self._expected.get(q, ())
+                if n != name
+                and n not in done
+                and n in PASS_METRICS
+                and PASS_METRICS[n][0] == kind
+                and (not by_agent or PASS_METRICS[n][1] == agent_column)
+            ]
+            specs = {n: pass_spec(n, b) for n in names}
+            # one duration per pass (its values are what the pass sorts)
+            durations = [n for n in names if specs[n].value is not None]
+            for n in durations[1:]:
+                del specs[n]
+            agent = b.c[agent_column]
+            done.update(
+                self._run_pass(
+                    specs,
+                    self._keys(b, q, fr, agent),
+                    b,
+                    self._agent_filter(q, agent),
+                    q.percentiles,
+                )
+            )
+        return done[name]
+
+    def _run_pass(
+        self,
+        specs: Mapping[str, PassSpec],
+        keys: Sequence[ColumnElement[Any]],
+        source: FromClause,
+        where: Sequence[ColumnElement[bool]],
+        percentiles: Sequence[int],
+    ) -> dict[str, dict[GroupKey, Raw]]:
+        """Each spec's groups from one statement over ``source``."""
+        if len(specs) == 1:
+            # alone: the metric's rows in the WHERE clause, its aggregates as they are
+            ((name, spec),) = specs.items()
+            conds = [*where] if spec.where is None else [*where, spec.where]
+            if spec.value is not None:
+                return {name: self._durations(keys, spec.value, source, conds, percentiles)}
+            aggs = {a: func.count() if e is None else func.sum(e) for a, e in spec.sums.items()}
+            return {name: self._grouped(keys, aggs, source, conds)}
+        # together: each aggregate over its metric's rows (a CASE), every row scanned once
+        names: dict[str, tuple[str, str]] = {}
+        extra: dict[str, ColumnElement[Any] | None] = {}
+        value: ColumnElement[Any] | None = None
+        for name, spec in specs.items():
+            if spec.value is not None:
+                value = spec.value if spec.where is None else case((spec.where, spec.value))
+            for agg, expr in spec.sums.items():
+                label = f"x{len(extra)}"
+                names[label] = (name, agg)
+                if spec.where is None:
+                    extra[label] = expr
+                elif expr is None:
+                    extra[label] = case((spec.where, 1), else_=0)
+                else:
+                    extra[label] = case((spec.where, expr))
+        if value is not None:
+            raw = self._durations(keys, value, source, where, percentiles, extra)
+        else:
+            aggs = {n: func.count() if e is None else func.sum(e) for n, e in extra.items()}
+            raw = self._grouped(keys, aggs, source, where)
+        out: dict[str, dict[GroupKey, Raw]] = {name: {} for name in specs}
+        stats = ["n", "sum"] + [f"{s}_{p}" for p in percentiles for s in ("lo", "hi")]
+        for key, values in raw.items():
+            per: dict[str, Raw] = {}
+            for label, (name, agg) in names.items():
+                per.setdefault(name, {})[agg] = values[label]
+            for name, spec in specs.items():
+                mine = {s: values[s] for s in stats} if spec.value is not None else per[name]
+                if mine[spec.count]:
+                    out[name][key] = mine
+        return out
+
     def _m_volume(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        b = self._base("created", q)
-        agent = b.c.assignee
-        return self._grouped(
-            self._keys(b, q, fr, agent), {"n": func.count()}, b, self._agent_filter(q, agent)
-        ), ()
+        return self._pass("volume", q, fr), ()
 
     def _m_first_response(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        b = self._base("created", q)
-        agent = b.c.first_responder
-        value = b.c.first_response_ms - b.c.created_ms
-        return self._durations(
-            self._keys(b, q, fr, agent), value, b, self._agent_filter(q, agent), q.percentiles
-        ), ()
+        return self._pass("first_response", q, fr), ()
 
     def _m_next_response(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        b = self._base("replies", q)
-        agent = b.c.agent
-        where = [b.c.first == 0, *self._agent_filter(q, agent)]
-        return self._durations(self._keys(b, q, fr, agent), b.c.wait, b, where, q.percentiles), ()
+        return self._pass("next_response", q, fr), ()
 
     def _m_resolution(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        b = self._base("solved", q)
-        agent = b.c.assignee
-        value = b.c.solved_ms - b.c.created_ms
-        return self._durations(
-            self._keys(b, q, fr, agent), value, b, self._agent_filter(q, agent), q.percentiles
-        ), ()
+        return self._pass("resolution", q, fr), ()
 
     def _rate(
         self, b: Table, q: KpiQuery, fr: Frame, agent: Any, where: list[Any], hit: Any
@@ -894,14 +1036,10 @@ class SqlAnalytics:
         )
 
     def _m_one_touch_rate(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        b = self._base("solved", q)
-        hit = and_(b.c.agent_replies == 1, b.c.reopen_count == 0)
-        return self._rate(b, q, fr, b.c.assignee, [b.c.agent_replies >= 1], hit), ()
+        return self._pass("one_touch_rate", q, fr), ()
 
     def _m_reopen_rate(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        b = self._base("created", q)
-        where = [or_(b.c.solved_ms.is_not(None), b.c.reopen_count > 0)]
-        return self._rate(b, q, fr, b.c.assignee, where, b.c.reopen_count > 0), ()
+        return self._pass("reopen_rate", q, fr), ()
 
     def _m_bot_containment(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
         b = self._base("created", q)
@@ -984,6 +1122,15 @@ class SqlAnalytics:
             self._bases[key] = found
         return found, len(keys)
 
+    @staticmethod
+    def _served_keys(served: Table, nk: int, q: KpiQuery) -> list[ColumnElement[Any]]:
+        """The group keys of a served-customers table (grain ``period``: the one bucket, a
+        constant never grouped or sorted by)."""
+        keys: list[ColumnElement[Any]] = [served.c[f"k{i}"] for i in range(nk)]
+        if q.grain == "period":
+            keys[0] = _ONE_BUCKET
+        return keys
+
     def _m_repeat_rate(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
         o = self._order_table(ctx, q)
         served, nk = self._served(q, fr)
@@ -992,7 +1139,7 @@ class SqlAnalytics:
             .group_by(o.c.customer_id)
             .subquery("oc")
         )
-        keys = [served.c[f"k{i}"] for i in range(nk)]
+        keys = self._served_keys(served, nk, q)
         aggs = {"n": func.count(), "hits": func.sum(case((counts.c.c >= 2, 1), else_=0))}
         source = served.outerjoin(counts, counts.c.customer_id == served.c.customer_id)
         return self._grouped(keys, aggs, source, []), ()
@@ -1005,27 +1152,15 @@ class SqlAnalytics:
             .group_by(o.c.customer_id, o.c.currency)
             .subquery("totals")
         )
-        keys = [served.c[f"k{i}"] for i in range(nk)] + [totals.c.currency]
+        keys = [*self._served_keys(served, nk, q), totals.c.currency]
         source = served.join(totals, totals.c.customer_id == served.c.customer_id)
         return self._durations(keys, totals.c.total, source, [], q.percentiles), ("currency",)
 
     def _m_csat(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        b = self._base("ratings", q)
-        aggs: dict[str, Any] = {"n": func.count(), "sum": func.sum(b.c.score)}
-        for k in range(1, 6):
-            aggs[f"s{k}"] = func.sum(case((b.c.score == k, 1), else_=0))
-        where = [b.c.score.is_not(None), *self._agent_filter(q, b.c.agent)]
-        return self._grouped(self._keys(b, q, fr, b.c.agent), aggs, b, where), ()
+        return self._pass("csat", q, fr), ()
 
     def _m_nps(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        b = self._base("ratings", q)
-        aggs = {
-            "n": func.count(),
-            "promoters": func.sum(case((b.c.nps >= 9, 1), else_=0)),
-            "detractors": func.sum(case((b.c.nps <= 6, 1), else_=0)),
-        }
-        where = [b.c.nps.is_not(None), *self._agent_filter(q, b.c.agent)]
-        return self._grouped(self._keys(b, q, fr, b.c.agent), aggs, b, where), ()
+        return self._pass("nps", q, fr), ()
 
     def _snapshot(self, q: KpiQuery, ctx: KpiContext) -> Any:
         """Counted open tickets now, with the non-time filters (a subquery)."""
@@ -1088,13 +1223,7 @@ class SqlAnalytics:
         return out, ()
 
     def _m_agent_activity(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
-        s = self._base("solved", q)
-        handled = self._grouped(
-            self._keys(s, q, fr, s.c.assignee),
-            {"handled": func.count()},
-            s,
-            self._agent_filter(q, s.c.assignee),
-        )
+        handled = self._pass("agent_activity", q, fr)
         r = self._base("replies", q)
         slot = r.c.d * _int(24) + r.c.h
         # ids are ASCII: compared byte by byte they are as distinct as in any collation, and
@@ -1338,9 +1467,14 @@ class SqlAnalytics:
             k.merged == 0,
             *(_in(columns[dim], values) for dim, values in query.filters.items()),
         ]
-        count = int(
-            self._uow.execute(select(func.count()).select_from(source).where(*conds)).scalar_one()
-        )
+        made = self._made_base("created", query)
+        if made is not None:
+            # the copy of the same rows a report already made: counted there
+            counted = select(func.count()).select_from(made)
+            counted = counted.where(*self._agent_filter(query, made.c.assignee))
+        else:
+            counted = select(func.count()).select_from(source).where(*conds)
+        count = int(self._uow.execute(counted).scalar_one())
         every = sample_every(count, sample)
         if every > 1:
             conds.append(k.number % _int(every) == 0)
