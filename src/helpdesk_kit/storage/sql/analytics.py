@@ -1375,9 +1375,15 @@ class SqlAnalytics:
             whole = query.evolve(grain="period", by=())
             served, _ = self._served(whole, whole.frame)
             # tens of thousands of ids: read through the driver (SQLAlchemy's result
-            # machinery cost more than the driver's own fetch)
-            cur = self._uow.run(f"SELECT customer_id FROM {served.name}", what="served customers")
-            ids = [row[0] for row in cur.fetchall()]
+            # machinery cost more than the driver's own fetch), as one array (a row each
+            # would be as many tuples alive at once: they outlive the garbage collector's
+            # young generations and bring its full collections sooner)
+            gather = "array_agg" if self._pg else "json_group_array"
+            cur = self._uow.run(
+                f"SELECT {gather}(customer_id) FROM {served.name}", what="served customers"
+            )
+            found = cur.fetchone()[0]
+            ids = (found or []) if self._pg else json.loads(found)
         # sorted here, by code point as on every backend (a database sort of tens of
         # thousands of ids in the database's collation costs more than reading them)
         return sorted(ids)
