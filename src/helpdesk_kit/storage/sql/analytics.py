@@ -15,6 +15,8 @@ Two stages, both plain SQLAlchemy Core that runs on SQLite and PostgreSQL:
    (``array_agg(v ORDER BY v)``) read at the two ranks around each percentile; on SQLite the
    values are copied in sorted order into a temporary table whose row ids are then ranks
    (much faster than SQLite's window functions). PostgreSQL runs them without JIT.
+   Metrics the caller will ask with the same query (``expect``) that read the same rows
+   share one statement (:mod:`helpdesk_kit.storage.sql.kpi_passes`).
 
 The numbers equal the plain-Python reference (:mod:`helpdesk_kit.analytics.reference`);
 the tests compare them on generated histories.
