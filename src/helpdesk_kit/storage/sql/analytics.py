@@ -211,6 +211,16 @@ def _in(col: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
     return or_(*conds)
 
 
+def _total(expr: ColumnElement[Any] | None) -> ColumnElement[Any]:
+    """A group's sum of ``expr``, or its row count when ``expr`` is None (a pass's sums)."""
+    return func.count() if expr is None else func.sum(expr)
+
+
+def _duration_names(percentiles: Sequence[int]) -> list[str]:
+    """The raw aggregates of a duration: n, sum and the order statistics per percentile."""
+    return ["n", "sum"] + [f"{s}_{p}" for p in percentiles for s in ("lo", "hi")]
+
+
 def _dt(ms: int) -> datetime:
     return _EPOCH + timedelta(milliseconds=ms)
 
@@ -564,7 +574,7 @@ class SqlAnalytics:
         """
         fr = query.frame
         tier = "tier" in query.by or "tier" in query.filters
-        key = (kind, fr, tuple(sorted((k, v) for k, v in query.filters.items())))
+        key = self._base_key(kind, query)
         found = self._made_base(kind, query)
         if found is not None:
             return found
@@ -601,9 +611,14 @@ class SqlAnalytics:
         self._bases[(*key, tier)] = table
         return table
 
+    @staticmethod
+    def _base_key(kind: str, query: KpiQuery) -> tuple[Any, ...]:
+        """What a copy of the period's rows depends on (besides whether it has the tier)."""
+        return (kind, query.frame, tuple(sorted((k, v) for k, v in query.filters.items())))
+
     def _made_base(self, kind: str, query: KpiQuery) -> Table | None:
         """The copy of the period's rows of ``kind`` for ``query``, if already made."""
-        key = (kind, query.frame, tuple(sorted((k, v) for k, v in query.filters.items())))
+        key = self._base_key(kind, query)
         found = self._bases.get((*key, True))
         if found is None and "tier" not in query.by and "tier" not in query.filters:
             found = self._bases.get((*key, False))
@@ -781,9 +796,7 @@ class SqlAnalytics:
     def _extra_aggs(
         table: FromClause, extra: Mapping[str, ColumnElement[Any] | None]
     ) -> list[ColumnElement[Any]]:
-        return [
-            (func.count() if e is None else func.sum(table.c[n])).label(n) for n, e in extra.items()
-        ]
+        return [_total(None if e is None else table.c[n]).label(n) for n, e in extra.items()]
 
     def _durations_array(
         self,
@@ -888,8 +901,7 @@ class SqlAnalytics:
     def _collect(
         self, stmt: Select[Any], nk: int, percentiles: Sequence[int], extra: Iterable[str] = ()
     ) -> dict[GroupKey, Raw]:
-        names = ["n", "sum"] + [f"{s}_{p}" for p in percentiles for s in ("lo", "hi")]
-        names += extra
+        names = [*_duration_names(percentiles), *extra]
         out: dict[GroupKey, Raw] = {}
         for row in self._uow.execute(stmt):
             key = tuple(_norm(v) for v in row[:nk])
@@ -982,7 +994,7 @@ class SqlAnalytics:
             conds = [*where] if spec.where is None else [*where, spec.where]
             if spec.value is not None:
                 return {name: self._durations(keys, spec.value, source, conds, percentiles)}
-            aggs = {a: func.count() if e is None else func.sum(e) for a, e in spec.sums.items()}
+            aggs = {a: _total(e) for a, e in spec.sums.items()}
             return {name: self._grouped(keys, aggs, source, conds)}
         # together: each aggregate over its metric's rows (a CASE), every row scanned once
         names: dict[str, tuple[str, str]] = {}
@@ -1003,10 +1015,9 @@ class SqlAnalytics:
         if value is not None:
             raw = self._durations(keys, value, source, where, percentiles, extra)
         else:
-            aggs = {n: func.count() if e is None else func.sum(e) for n, e in extra.items()}
-            raw = self._grouped(keys, aggs, source, where)
+            raw = self._grouped(keys, {n: _total(e) for n, e in extra.items()}, source, where)
         out: dict[str, dict[GroupKey, Raw]] = {name: {} for name in specs}
-        stats = ["n", "sum"] + [f"{s}_{p}" for p in percentiles for s in ("lo", "hi")]
+        stats = _duration_names(percentiles)
         for key, values in raw.items():
             per: dict[str, Raw] = {}
             for label, (name, agg) in names.items():
