@@ -110,6 +110,67 @@ def test_each_outcome_counts_the_same_in_both(helpdesk_storage):
     assert (m.contained, m.came_back) == (3, 0)
 
 
+def _came_back(desk):
+    """A bot-solved coupon chat and, two hours later, the customer's bot.intent on coupons."""
+    ann = desk.add_agent("Ann")
+    c = desk.add_customer("C", email="c@example.cn")
+    first = desk.open_ticket(c, "hi", "coupon?", channel="chat", category="coupon", actor=c)
+    desk.reply(first, "请重新领取", author=BOT)
+    desk.clock.advance(seconds=5)
+    desk.transition(first, "solve", actor=BOT)  # a resolution on the category: coupon
+    desk.clock.advance(hours=2)
+    other = desk.open_ticket(c, "hi", "again", channel="chat", actor=c)
+    _event(desk, other, ev.BOT_INTENT, intent="coupon")
+    return ann, first, other
+
+
+@pytest.mark.parametrize("helpdesk_storage", BACKENDS, indirect=True)
+def test_later_changes_to_either_ticket_change_the_outcome(helpdesk_storage):
+    """The topic facts follow the tickets: a contact ticket marked spam no longer counts, and
+    a resolution's topic follows its ticket's category when the bot gave no intent."""
+    desk = make_desk(helpdesk_storage, "UTC", START)
+    ann, first, other = _came_back(desk)
+    m = _agree(desk)
+    assert (m.conversations, m.contained, m.came_back) == (1, 0, 1)
+    desk.update_fields(first, category="invoice", actor=ann)  # the resolution's topic moves
+    assert _agree(desk).contained == 1
+    desk.update_fields(first, category="coupon", actor=ann)
+    assert _agree(desk).came_back == 1
+    desk.transition(other, "mark_spam", actor=ann)  # a spam ticket is no contact
+    m = _agree(desk)
+    assert (m.conversations, m.contained, m.came_back) == (1, 1, 0)
+
+
+def test_upgrading_a_database_of_the_revision_before_derives_the_topic_facts(tmp_path):
+    """Migration 0014 lists the tickets with resolutions or intents for a refresh."""
+    from alembic import command
+    from sqlalchemy import func, select
+
+    from helpdesk_kit.storage.sql import SqlStorage
+    from helpdesk_kit.storage.sql.migrate import alembic_config, upgrade
+    from helpdesk_kit.storage.sql.tables_analytics import kpi_bot_topics, kpi_dirty
+
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    desk = make_desk(SqlStorage(url), "UTC", START)
+    _, first, other = _came_back(desk)
+    assert _agree(desk).came_back == 1
+    desk.close()
+    storage = SqlStorage(url)
+    with storage.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0013_inbox_indexes")
+    upgrade(storage.engine)
+    with storage.engine.connect() as conn:
+        dirty = set(conn.execute(select(kpi_dirty.c.ticket_id)).scalars())
+        assert dirty == {first.id, other.id}
+        assert conn.execute(select(func.count()).select_from(kpi_bot_topics)).scalar() == 0
+    desk = make_desk(storage, "UTC", START)
+    try:
+        m = _agree(desk)
+        assert (m.conversations, m.contained, m.came_back) == (1, 0, 1)
+    finally:
+        desk.close()
+
+
 # ------------------------------------------------------------------ generated histories
 
 TOPICS = ["order_status", "coupon", None]
@@ -117,7 +178,18 @@ STEP = st.one_of(
     st.tuples(st.just("open"), st.integers(0, 2), st.sampled_from(TOPICS)),
     st.tuples(
         st.sampled_from(
-            ["started", "bot_reply", "customer", "agent", "handoff", "solve", "ended", "intent"]
+            [
+                "started",
+                "bot_reply",
+                "customer",
+                "agent",
+                "handoff",
+                "solve",
+                "ended",
+                "intent",
+                "spam",
+                "category",
+            ]
         ),
         st.integers(0, 7),
         st.sampled_from(TOPICS),
@@ -165,6 +237,10 @@ def _play(desk, steps):
                 _event(desk, ticket, ev.BOT_ENDED, intent=topic, via="action")
             elif kind == "intent" and topic is not None:
                 _event(desk, ticket, ev.BOT_INTENT, intent=topic)
+            elif kind == "spam":
+                desk.transition(ticket, "mark_spam", actor=ann)
+            elif kind == "category":
+                desk.update_fields(ticket, category=topic, actor=ann)
         except HelpdeskError:
             pass  # a step the ticket's state does not allow (every backend refuses it alike)
         clock.advance(minutes=7)

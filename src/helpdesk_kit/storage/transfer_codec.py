@@ -36,7 +36,9 @@ __all__ = [
 
 #: Tables rebuilt after an import instead of copied: KPI facts are derived from tickets,
 #: events and surveys; an import marks every ticket it stores for a KPI refresh.
-DERIVED_TABLES = frozenset({"kpi_tickets", "kpi_replies", "kpi_ratings", "kpi_dirty"})
+DERIVED_TABLES = frozenset(
+    {"kpi_tickets", "kpi_replies", "kpi_ratings", "kpi_bot_topics", "kpi_dirty"}
+)
 
 #: Tables whose rows hold no data: authority limit checks lock one (actor, action) row each,
 #: created on first use.

@@ -2,10 +2,12 @@
 
 Two stages, both plain SQLAlchemy Core that runs on SQLite and PostgreSQL:
 
-1. **Facts.** ``kpi_tickets`` (one row per ticket) and ``kpi_replies`` (one row per agent
-   response) are derived from ``tickets`` and ``events`` by ``INSERT ... SELECT`` with
-   ``GROUP BY`` and a window function, for the tickets listed in ``kpi_dirty`` (the desk
-   lists every ticket a command touched, in the same transaction) or for all of them.
+1. **Facts.** ``kpi_tickets`` (one row per ticket), ``kpi_replies`` (one row per agent
+   response), ``kpi_ratings`` (one per answered survey) and ``kpi_bot_topics`` (bot
+   containment's resolutions and ``bot.intent`` contacts) are derived from ``tickets``,
+   ``events`` and ``surveys`` by ``INSERT ... SELECT`` with ``GROUP BY`` and a window
+   function, for the tickets listed in ``kpi_dirty`` (the desk lists every ticket a command
+   touched, in the same transaction) or for all of them.
 2. **Metrics.** A query's period becomes epoch-millisecond bounds and the zone's offsets
    inside it; the rows of a period (tickets created in it, tickets solved in it, responses
    sent in it, surveys answered in it) are copied once per unit of work into temporary
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +81,7 @@ from helpdesk_kit.storage.sql.tables import (
 )
 from helpdesk_kit.storage.sql.tables_analytics import (
     TAG_SEPARATOR,
+    kpi_bot_topics,
     kpi_dirty,
     kpi_ratings,
     kpi_replies,
@@ -143,54 +146,44 @@ def _resolution(e: Any) -> ColumnElement[bool]:
     return or_(e.kind == ev.BOT_ENDED, and_(e.kind == ev.TRANSITIONED, _is_bot(e.actor)))
 
 
-def bot_outcome(k: Any, window: int, dialect: str) -> ColumnElement[Any]:
+def bot_outcome(k: Any, window: int) -> ColumnElement[Any]:
     """The outcome of the bot conversations in rows ``k`` (a ``kpi_tickets``-like row source
-    with ``ticket_id``, ``customer_id``, ``category``, ``handoff``, ``agent_replies`` and
+    with ``ticket_id``, ``customer_id``, ``handoff``, ``agent_replies`` and
     ``bot_resolved``), as :func:`helpdesk_kit.tickets.containment.classify` defines it.
 
-    "Came back" is an ``EXISTS`` over the conversation's resolution events (the
-    ``(ticket_id, seq)`` index) and the customer's contacts: their non-spam tickets created
-    with the topic as category (the ``(customer_id, created_ms)`` index of ``kpi_tickets``)
-    and ``bot.intent`` events with the topic as intent on them.
+    "Came back" is an ``EXISTS`` over the conversation's resolutions in ``kpi_bot_topics``
+    (its primary key) and the customer's contacts on the resolution's topic: their non-spam
+    tickets created with the topic as category (the ``(customer_id, created_ms)`` index of
+    ``kpi_tickets``) and their ``bot.intent`` contacts (``kpi_bot_topics``'s
+    ``(customer_id, topic, at_ms)`` index).
     """
-    r = events.alias("res")
-    at = epoch_ms(r.c.at, dialect)
-    intent = r.c.data["intent"].as_string()
-    topic = case((r.c.kind == ev.BOT_ENDED, func.coalesce(intent, k.category)), else_=k.category)
-    u, i = kpi_tickets.alias("cu"), events.alias("ci")
+    r, i, u = kpi_bot_topics.alias("res"), kpi_bot_topics.alias("ci"), kpi_tickets.alias("cu")
+    end = r.c.at_ms + _int(window)
     by_category = (
         exists()
         .where(
             u.c.customer_id == k.customer_id,
             u.c.spam == 0,
-            u.c.category == topic,
-            u.c.created_ms > at,
-            u.c.created_ms <= at + _int(window),
+            u.c.category == r.c.topic,
+            u.c.created_ms > r.c.at_ms,
+            u.c.created_ms <= end,
         )
         .correlate_except(u)
     )
-    i_at = epoch_ms(i.c.at, dialect)
-    by_intent = exists(
-        select(literal(1))
-        .select_from(u.join(i, i.c.ticket_id == u.c.ticket_id))
-        .where(
-            u.c.customer_id == k.customer_id,
-            u.c.spam == 0,
-            # a literal, so the partial index of bot.intent events applies
-            i.c.kind == literal_column(f"'{ev.BOT_INTENT}'", String),
-            i.c.data["intent"].as_string() == topic,
-            i_at > at,
-            i_at <= at + _int(window),
-        )
-    ).correlate_except(u, i)
-    came_back = (
+    by_intent = (
         exists()
         .where(
-            r.c.ticket_id == k.ticket_id,
-            _resolution(r.c),
-            topic.is_not(None),
-            or_(by_category, by_intent),
+            i.c.customer_id == k.customer_id,
+            i.c.topic == r.c.topic,
+            i.c.contact == 1,
+            i.c.at_ms > r.c.at_ms,
+            i.c.at_ms <= end,
         )
+        .correlate_except(i)
+    )
+    came_back = (
+        exists()
+        .where(r.c.ticket_id == k.ticket_id, r.c.contact == 0, or_(by_category, by_intent))
         .correlate_except(r)
     )
     return case(
@@ -334,14 +327,13 @@ class SqlAnalytics:
             uow.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
         self._bases.clear()
         self._passes.clear()
+        derived = self._derived()
         if full:
             uow.execute(delete(kpi_dirty))
-            uow.execute(delete(kpi_ratings))
-            uow.execute(delete(kpi_replies))
-            uow.execute(delete(kpi_tickets))
-            uow.execute(insert(kpi_tickets).from_select(_FACT_COLUMNS, self._facts(None)))
-            uow.execute(insert(kpi_replies).from_select(_REPLY_COLUMNS, self._replies(None)))
-            uow.execute(insert(kpi_ratings).from_select(_RATING_COLUMNS, self._ratings(None)))
+            for table, _select in reversed(derived):
+                uow.execute(delete(table))
+            for table, make in derived:
+                uow.execute(insert(table).from_select([c.name for c in table.c], make(None)))
             return int(uow.execute(select(func.count()).select_from(kpi_tickets)).scalar_one())
         self._adopt_unknown_tickets()
         batch = self._temp("batch", [("ticket_id", String(64))])
@@ -355,15 +347,22 @@ class SqlAnalytics:
             count = int(uow.execute(select(func.count()).select_from(batch)).scalar_one())
             if count:
                 mine = select(batch.c.ticket_id)
-                uow.execute(delete(kpi_ratings).where(kpi_ratings.c.ticket_id.in_(mine)))
-                uow.execute(delete(kpi_replies).where(kpi_replies.c.ticket_id.in_(mine)))
-                uow.execute(delete(kpi_tickets).where(kpi_tickets.c.ticket_id.in_(mine)))
-                uow.execute(insert(kpi_tickets).from_select(_FACT_COLUMNS, self._facts(batch)))
-                uow.execute(insert(kpi_replies).from_select(_REPLY_COLUMNS, self._replies(batch)))
-                uow.execute(insert(kpi_ratings).from_select(_RATING_COLUMNS, self._ratings(batch)))
+                for table, _select in reversed(derived):
+                    uow.execute(delete(table).where(table.c.ticket_id.in_(mine)))
+                for table, make in derived:
+                    uow.execute(insert(table).from_select([c.name for c in table.c], make(batch)))
             return count
         finally:
             self._drop(batch)
+
+    def _derived(self) -> list[tuple[Table, Callable[[Table | None], Select[Any]]]]:
+        """The fact tables and how each is derived, in order (each after what it joins)."""
+        return [
+            (kpi_tickets, self._facts),
+            (kpi_replies, self._replies),
+            (kpi_ratings, self._ratings),
+            (kpi_bot_topics, self._bot_topics),
+        ]
 
     def _adopt_unknown_tickets(self) -> None:
         """List tickets stored without the desk (an import) above the highest known number.
@@ -534,6 +533,36 @@ class SqlAnalytics:
         )
         if batch is not None:
             q = q.where(s.ticket_id.in_(select(batch.c.ticket_id)))
+        return q
+
+    def _bot_topics(self, batch: Table | None) -> Select[Any]:
+        """One ``kpi_bot_topics`` row per resolution with a topic and per ``bot.intent``
+        contact on a non-spam ticket (:mod:`helpdesk_kit.tickets.containment`)."""
+        e, k = events.c, kpi_tickets.c
+        intent = e.data["intent"].as_string()
+        contact = e.kind == ev.BOT_INTENT
+        topic = case(
+            (contact, intent),
+            (e.kind == ev.BOT_ENDED, func.coalesce(intent, k.category)),
+            else_=k.category,
+        )
+        q = (
+            select(
+                e.ticket_id,
+                e.seq,
+                k.customer_id,
+                case((contact, 1), else_=0),
+                topic,
+                epoch_ms(e.at, self._uow.dialect),
+            )
+            .select_from(events.join(kpi_tickets, k.ticket_id == e.ticket_id))
+            .where(
+                or_(_resolution(e), and_(contact, k.spam == 0)),
+                topic.is_not(None),
+            )
+        )
+        if batch is not None:
+            q = q.where(e.ticket_id.in_(select(batch.c.ticket_id)))
         return q
 
     # ------------------------------------------------------------------ time arithmetic
@@ -1056,7 +1085,7 @@ class SqlAnalytics:
 
     def _m_bot_containment(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
         b = self._base("created", q)
-        outcome = bot_outcome(b.c, window_ms(q.bot_return_window), self._uow.dialect)
+        outcome = bot_outcome(b.c, window_ms(q.bot_return_window))
         hit = outcome == literal(Outcome.CONTAINED.value)
         return self._rate(b, q, fr, None, [b.c.bot == 1], hit), ()
 
@@ -1510,9 +1539,6 @@ class SqlAnalytics:
 _JSON_NAMES = frozenset(
     {"tags", "attributes", "skills", "languages", "participants", "custom_fields", "data"}
 )
-_FACT_COLUMNS = [c.name for c in kpi_tickets.c]
-_REPLY_COLUMNS = [c.name for c in kpi_replies.c]
-_RATING_COLUMNS = [c.name for c in kpi_ratings.c]
 _TYPES: dict[str, Any] = {
     "t": BigInteger,
     "number": BigInteger,

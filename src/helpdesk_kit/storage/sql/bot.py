@@ -271,7 +271,7 @@ class SqlBot:
         intent_ev, label_ev, handoff_ev = events.alias(), events.alias(), events.alias()
         predicted = intent_ev.c.data["intent"].as_string()
         label = label_ev.c.data["intent"].as_string()
-        outcome = bot_outcome(conv.c, window_ms(window), uow.dialect)
+        outcome = bot_outcome(conv.c, window_ms(window))
         handed = outcome == literal(Outcome.HANDED_OFF.value)
         reason = case(
             (c.handoff_seq.is_(None), literal(AGENT_REPLIED)),

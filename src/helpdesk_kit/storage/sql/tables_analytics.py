@@ -19,14 +19,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    text,
 )
 
-from helpdesk_kit.storage.sql.tables import LIMITS, events, metadata
+from helpdesk_kit.storage.sql.tables import LIMITS, metadata
 
 __all__ = [
-    "BOT_INTENT_INDEX",
     "TAG_SEPARATOR",
+    "kpi_bot_topics",
     "kpi_dirty",
     "kpi_ratings",
     "kpi_replies",
@@ -116,19 +115,27 @@ kpi_ratings = Table(
     Index(None, "ticket_id"),
 )
 
+#: The topic events of bot containment (:mod:`helpdesk_kit.tickets.containment`), one row
+#: per event: ``contact = 0`` a resolution (``bot.ended``, or a transition the bot made)
+#: with its topic (the event's intent, else the ticket's category; none: no row);
+#: ``contact = 1`` a ``bot.intent`` event with its intent on a non-spam ticket (a contact on
+#: that topic). ``customer_id`` is the ticket's. Derived with the ticket, so "came back"
+#: reads these few rows instead of the event log. Migration 0014_bot_topics.
+kpi_bot_topics = Table(
+    "kpi_bot_topics",
+    metadata,
+    Column("ticket_id", String(_ID), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("customer_id", String(_ID), nullable=False),
+    Column("contact", Integer, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    PrimaryKeyConstraint("ticket_id", "seq"),
+    Index(None, "customer_id", "topic", "at_ms"),
+)
+
 kpi_dirty = Table(
     "kpi_dirty",
     metadata,
     Column("ticket_id", String(_ID), primary_key=True),
-)
-
-#: The ``bot.intent`` events of each ticket (a partial index: the few events bot containment
-#: looks up for every contained conversation of a report, among all the tickets' events).
-#: Queries name the kind as a literal, ``kind = 'bot.intent'``, so both databases use it.
-#: Migration 0012_analytics_speed.
-BOT_INTENT_INDEX = Index(
-    "ix_events_bot_intent",
-    events.c.ticket_id,
-    sqlite_where=text("kind = 'bot.intent'"),
-    postgresql_where=text("kind = 'bot.intent'"),
 )
