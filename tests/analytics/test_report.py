@@ -154,3 +154,27 @@ def test_a_report_leaves_the_sqlite_connection_as_it_found_it(tmp_path):
     # the report's page caches and secure_delete are given back, its temporary tables dropped
     assert sizes() == before
     desk.close()
+
+
+@pytest.mark.parametrize("setting", ["on", "off"])
+@pytest.mark.parametrize("helpdesk_storage", ["postgresql"], indirect=True)
+def test_clv_gives_postgresql_its_merge_join_setting_back(helpdesk_storage, setting):
+    """CLV plans its join without merge joins, then gives the transaction its setting back."""
+    from decimal import Decimal
+
+    from sqlalchemy import text
+
+    from helpdesk_kit.analytics.query import KpiContext, KpiQuery, Order
+
+    desk = make_desk(helpdesk_storage, "UTC", START)
+    customer = desk.add_customer("C", email="c@example.com")
+    desk.open_ticket(customer, "hi", "a question", channel="chat", actor=customer)
+    orders = [Order("o1", customer.id, Decimal("12.50"), "CNY", START)]
+    query = KpiQuery(period=f"{START:%Y-%m}")
+    with helpdesk_storage.unit_of_work() as uow:
+        uow.analytics.refresh()
+        uow.execute(text(f"SET LOCAL enable_mergejoin = {setting}"))
+        rows = uow.analytics.compute("clv", query, KpiContext(START, ("new", "open"), orders))
+        assert [(r.keys, r.values["customers"]) for r in rows] == [({"currency": "CNY"}, 1)]
+        assert uow.execute(text("SHOW enable_mergejoin")).scalar_one() == setting
+    desk.close()
