@@ -328,13 +328,9 @@ class SqlAnalytics:
             uow.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
         self._bases.clear()
         self._passes.clear()
-        derived = self._derived()
         if full:
             uow.execute(delete(kpi_dirty))
-            for table, _select in reversed(derived):
-                uow.execute(delete(table))
-            for table, make in derived:
-                uow.execute(insert(table).from_select([c.name for c in table.c], make(None)))
+            self._rederive(None)
             return int(uow.execute(select(func.count()).select_from(kpi_tickets)).scalar_one())
         self._adopt_unknown_tickets()
         batch = self._temp("batch", [("ticket_id", String(64))])
@@ -347,23 +343,27 @@ class SqlAnalytics:
                 uow.execute(delete(kpi_dirty))
             count = int(uow.execute(select(func.count()).select_from(batch)).scalar_one())
             if count:
-                mine = select(batch.c.ticket_id)
-                for table, _select in reversed(derived):
-                    uow.execute(delete(table).where(table.c.ticket_id.in_(mine)))
-                for table, make in derived:
-                    uow.execute(insert(table).from_select([c.name for c in table.c], make(batch)))
+                self._rederive(batch)
             return count
         finally:
             self._drop(batch)
 
-    def _derived(self) -> list[tuple[Table, Callable[[Table | None], Select[Any]]]]:
-        """The fact tables and how each is derived, in order (each after what it joins)."""
-        return [
+    def _rederive(self, batch: Table | None) -> None:
+        """Replace the fact rows of ``batch``'s tickets (of every ticket when None) with rows
+        derived afresh; each fact table after the ones it joins, deleted in reverse."""
+        derived: list[tuple[Table, Callable[[Table | None], Select[Any]]]] = [
             (kpi_tickets, self._facts),
             (kpi_replies, self._replies),
             (kpi_ratings, self._ratings),
             (kpi_bot_topics, self._bot_topics),
         ]
+        for table, _ in reversed(derived):
+            gone = delete(table)
+            if batch is not None:
+                gone = gone.where(table.c.ticket_id.in_(select(batch.c.ticket_id)))
+            self._uow.execute(gone)
+        for table, make in derived:
+            self._uow.execute(insert(table).from_select([c.name for c in table.c], make(batch)))
 
     def _adopt_unknown_tickets(self) -> None:
         """List tickets stored without the desk (an import) above the highest known number.
