@@ -548,3 +548,35 @@ def test_order_rows_hold_the_hook_orders_by_column():
     with pytest.raises(InvalidInput, match="amount"):
         rows.extend_from_hook("c2", [{"id": "o3", "amount": "1", "created_at": at}, {"id": "o4"}])
     assert len(rows) == 2
+
+
+def test_order_rows_leave_the_garbage_collector_no_object_per_order():
+    """Adding a report's many orders keeps no per-order object alive across collections
+    (they would be promoted to the oldest generation and bring full collections sooner)."""
+    import gc
+
+    from helpdesk_kit.analytics import OrderRows
+
+    at = datetime(2026, 11, 3, 1, 2, 3, tzinfo=UTC)
+    found = {
+        f"c{i}": [{"id": f"o{i}-{j}", "amount": "9.5", "created_at": at} for j in range(2)]
+        for i in range(10_000)
+    }
+    rows = OrderRows()
+    promoted: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "stop":  # what outlived a collection, frozen objects left out
+            promoted.append(len(gc.get_objects(1)) + len(gc.get_objects(2)))
+
+    gc.collect()
+    gc.freeze()
+    gc.callbacks.append(count)
+    try:
+        rows.extend_from_hooks(found)
+    finally:
+        gc.callbacks.remove(count)
+        gc.unfreeze()
+    assert len(rows) == 20_000
+    assert promoted, "no collection ran while 20,000 orders were added"
+    assert max(promoted) < 1_000

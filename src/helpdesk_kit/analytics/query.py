@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any, overload
 
 import attrs
@@ -197,8 +198,10 @@ class OrderRows(Sequence[Order]):
     def _add(self, checked: Sequence[_Fields]) -> None:
         """Append checked orders, column by column."""
         columns = self._columns
-        for column, values in zip(columns, zip(*checked, strict=True), strict=False):
-            column.extend(values)
+        # one column at a time: ``zip(*checked)`` would make an iterator per order, all alive
+        # at once (tens of thousands of objects for the garbage collector to promote and scan)
+        for i, column in enumerate(columns[:7]):
+            column.extend(map(itemgetter(i), checked))
         columns[7].extend(units_of(fields[2]) for fields in checked)
         columns[8].extend(ms_of(fields[4]) for fields in checked)
 
