@@ -178,3 +178,36 @@ def test_clv_gives_postgresql_its_merge_join_setting_back(helpdesk_storage, sett
         assert [(r.keys, r.values["customers"]) for r in rows] == [({"currency": "CNY"}, 1)]
         assert uow.execute(text("SHOW enable_mergejoin")).scalar_one() == setting
     desk.close()
+
+
+@pytest.mark.parametrize("helpdesk_storage", ["sqlite", "postgresql"], indirect=True)
+def test_order_metrics_read_every_order_of_a_large_answer(helpdesk_storage):
+    """Hundreds of orders (more than one block of rows per SQLite INSERT, and a partial
+    last block) all reach SQL: totals and repeat purchases count each of them."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from helpdesk_kit.analytics.query import KpiContext, KpiQuery, Order
+
+    desk = make_desk(helpdesk_storage, "UTC", START)
+    people = [desk.add_customer(f"C{i}", email=f"c{i}@example.com") for i in range(3)]
+    for c in people:
+        desk.open_ticket(c, "hi", "a question", channel="chat", actor=c)
+    counts, prices = [200, 249, 1], [Decimal("1.00"), Decimal("2.00"), Decimal("7.00")]
+    orders = [
+        Order(f"o{i}-{j}", c.id, price, "CNY", START + timedelta(minutes=j))
+        for i, (c, n, price) in enumerate(zip(people, counts, prices, strict=True))
+        for j in range(n)
+    ]
+    assert len(orders) == 450  # 5 columns: blocks of 199, 199 and 52 rows on SQLite
+    query = KpiQuery(period=f"{START:%Y-%m}")
+    ctx = KpiContext(START, ("new", "open"), orders)
+    with helpdesk_storage.unit_of_work() as uow:
+        uow.analytics.refresh()
+        clv = uow.analytics.compute("clv", query, ctx)
+        repeat = uow.analytics.compute("repeat_rate", query, ctx)
+    assert [(r.values["customers"], r.values["total"], r.values["p50"]) for r in clv] == [
+        (3, 200 + 498 + 7, 200)
+    ]
+    assert [(r.values["count"], r.values["hits"]) for r in repeat] == [(3, 2)]
+    desk.close()
