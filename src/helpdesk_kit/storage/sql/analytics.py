@@ -1116,8 +1116,14 @@ class SqlAnalytics:
         )
         self._fill(table, order_facts(ctx.orders, frozenset(q.excluded_order_statuses)))
         conn = self._uow.connection
-        Index(f"{table.name}_c", table.c.customer_id, table.c.created_ms).create(conn)
-        Index(f"{table.name}_t", table.c.ticket_id).create(conn)
+        if self._pg:
+            # conversion looks orders up by equality only; hash indexes build without
+            # sorting the ids in the database's collation (38 ms against 70 ms here)
+            Index(f"{table.name}_c", table.c.customer_id, postgresql_using="hash").create(conn)
+            Index(f"{table.name}_t", table.c.ticket_id, postgresql_using="hash").create(conn)
+        else:
+            Index(f"{table.name}_c", table.c.customer_id, table.c.created_ms).create(conn)
+            Index(f"{table.name}_t", table.c.ticket_id).create(conn)
         self._orders = (marker, table)
         return table
 
