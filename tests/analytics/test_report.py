@@ -125,7 +125,11 @@ def test_report_command(tmp_path, capsys):
     assert main(["report", "--period", "2026-11", "--url", url, "--filter", "oops"]) == 1
 
 
-def test_a_report_leaves_the_sqlite_connection_as_it_found_it(tmp_path):
+def test_a_report_leaves_the_sqlite_connections_as_it_found_them(tmp_path):
+    """The report's connections (its own and the hot words' reader) get their settings
+    back and keep no temporary table."""
+    from contextlib import ExitStack
+
     from helpdesk_kit.storage.sql import SqlStorage
 
     storage = SqlStorage(f"sqlite:///{tmp_path / 'r.db'}")
@@ -133,26 +137,43 @@ def test_a_report_leaves_the_sqlite_connection_as_it_found_it(tmp_path):
     simulate(desk, start=START, days=3, seed=2, tickets=30)
     desk.clock.set(datetime(2026, 10, 5, tzinfo=UTC))
 
-    def sizes() -> tuple[int, int, int, int]:
-        with storage.engine.connect() as conn:
-            run = conn.exec_driver_sql
-            temp = run("SELECT count(*) FROM sqlite_temp_master").scalar_one()
-            return (
-                run("PRAGMA main.cache_size").scalar_one(),
-                run("PRAGMA temp.cache_size").scalar_one(),
-                run("PRAGMA temp.secure_delete").scalar_one(),
-                temp,
-            )
+    def pooled(change: bool = False) -> list[tuple[int, int, int, int]]:
+        # two connections at once: the pool's two (the report uses two at a time)
+        # (driver connections: no transaction, so neither waits for the other's lock)
+        with ExitStack() as stack:
+            conns = [storage.engine.raw_connection() for _ in range(2)]
+            for conn in conns:
+                stack.callback(conn.close)
+            found = []
+            for conn in conns:
 
-    with storage.engine.connect() as conn:
-        # a setting the report changes, and that is not the build's default
-        conn.exec_driver_sql("PRAGMA temp.secure_delete = FAST")
-    before = sizes()
-    assert before[2] == 2
+                def one(sql: str, conn=conn) -> int:
+                    return int(conn.cursor().execute(sql).fetchone()[0])
+
+                if change:
+                    # a setting the report changes, and that is not the build's default
+                    conn.cursor().execute("PRAGMA temp.secure_delete = FAST")
+                found.append(
+                    (
+                        one("PRAGMA main.cache_size"),
+                        one("PRAGMA temp.cache_size"),
+                        one("PRAGMA temp.secure_delete"),
+                        one("SELECT count(*) FROM sqlite_temp_master"),
+                    )
+                )
+            return sorted(found)
+
+    before = pooled(change=True)
+    assert [b[2] for b in before] == [2, 2]
     assert desk.report_data("2026-10").one("volume")["tickets"] > 0
     desk.kpi("first_response", "2026-10", by="channel")
-    # the report's page caches and secure_delete are given back, its temporary tables dropped
-    assert sizes() == before
+    # the report's page caches and secure_delete are given back, its temporary tables
+    # dropped (SQLite reports a temp cache size of 0 or its default depending on whether
+    # the temporary schema was opened yet: either is a value the connection had)
+    after = pooled()
+    for i, name in enumerate(["main cache", "temp cache", "secure_delete", "temp tables"]):
+        assert {a[i] for a in after} <= {b[i] for b in before}, name
+    assert [a[2:] for a in after] == [(2, 0), (2, 0)]
     desk.close()
 
 
@@ -211,3 +232,66 @@ def test_order_metrics_read_every_order_of_a_large_answer(helpdesk_storage):
     ]
     assert [(r.values["count"], r.values["hits"]) for r in repeat] == [(3, 2)]
     desk.close()
+
+
+@pytest.mark.parametrize("helpdesk_storage", ["sqlite", "postgresql"], indirect=True)
+def test_report_reads_the_hot_words_beside_the_other_metrics(helpdesk_storage, monkeypatch):
+    """Where the storage offers a reading unit of work, the worker thread reads the hot
+    words' texts on it; the report is the same as one read on one connection."""
+    from helpdesk_kit import Helpdesk
+
+    desk = make_desk(helpdesk_storage, "Asia/Shanghai", START)
+    sim = simulate(desk, start=START, days=61, seed=5, tickets=300)
+    desk.plugin_manager.register(sim.shop)
+    desk.clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))
+    calls = []
+    real = Helpdesk._hot_words_beside
+
+    def spy(self, *args):
+        calls.append(args)
+        return real(self, *args)
+
+    monkeypatch.setattr(Helpdesk, "_hot_words_beside", spy)
+    beside = desk.report_data("2026-11").to_dict()
+    assert len(calls) == 1
+    monkeypatch.setattr(helpdesk_storage, "reader", lambda: None)
+    one = desk.report_data("2026-11").to_dict()
+    assert len(calls) == 1
+    assert beside == one
+    assert beside["hot_words"]["top"]
+    desk.close()
+
+
+@pytest.mark.parametrize("helpdesk_storage", ["sqlite", "postgresql"], indirect=True)
+def test_a_reader_reads_while_a_writer_holds_its_transaction(helpdesk_storage):
+    """A reading unit of work in another thread is not queued behind a writing one (SQLite:
+    it does not ask for the write lock) and sees what was committed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import func, select
+
+    from helpdesk_kit.storage.sql.tables import customers
+
+    desk = make_desk(helpdesk_storage, "UTC", START)
+    desk.add_customer("C", email="c@example.com")
+
+    def count() -> int:
+        reader = helpdesk_storage.reader()
+        with reader as uow:
+            return int(uow.execute(select(func.count()).select_from(customers)).scalar_one())
+
+    with helpdesk_storage.unit_of_work() as writer:
+        writer.execute(customers.delete())  # holds the write lock, not committed
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(count).result(timeout=10) == 1
+    desk.close()
+
+
+def test_an_in_memory_sqlite_database_has_no_reader_of_its_own():
+    from helpdesk_kit.storage.sql import SqlStorage
+
+    storage = SqlStorage("sqlite://")
+    try:
+        assert storage.reader() is None
+    finally:
+        storage.close()

@@ -334,13 +334,26 @@ class KpiCommands:
                     for n in ORDER_METRICS:
                         unavailable[n] = "needs a plugin implementing the customer_orders hook"
                 before = base.evolve(period=base.period.previous())
-                texts_now = uow.analytics.hot_word_texts(base, sample=hot_word_sample)
-                texts_old = uow.analytics.hot_word_texts(before, sample=hot_word_sample)
+                # where the storage offers a reading unit of work on a connection of its own
+                # (SqlStorage.reader), the worker thread reads the hot words' texts there,
+                # beside this thread's statements (on SQLite this unit of work holds the
+                # write lock, so the reader sees the same state; PostgreSQL reads the last
+                # committed state statement by statement, as every report statement does)
+                reader = getattr(desk.storage, "reader", None)
+                beside = reader() if reader is not None else None
+                if beside is None:
+                    texts_now = uow.analytics.hot_word_texts(base, sample=hot_word_sample)
+                    texts_old = uow.analytics.hot_word_texts(before, sample=hot_word_sample)
                 # The host's orders and the hot words are Python work: a worker thread does
                 # them while this one waits on the database for the other metrics.
                 with ThreadPoolExecutor(1, thread_name_prefix="helpdesk-kit-report") as pool:
                     orders_job = None if plan is None else pool.submit(plan.fetch)
-                    words_job = pool.submit(hot_words, texts_now, texts_old)
+                    if beside is not None:
+                        words_job = pool.submit(
+                            desk._hot_words_beside, beside, base, before, hot_word_sample
+                        )
+                    else:
+                        words_job = pool.submit(hot_words, texts_now, texts_old)
 
                     def rows(name: str, **change: Any) -> list[MetricRow]:
                         if name in unavailable:
@@ -393,6 +406,18 @@ class KpiCommands:
             leaderboard=leaderboard(cards, g),
             unavailable=unavailable,
         )
+
+    def _hot_words_beside(
+        self, reader: UnitOfWork, now: KpiQuery, before: KpiQuery, sample: int
+    ) -> HotWords:
+        """The report's hot words, their texts read in a reading unit of work of their own."""
+        with reader as uow:
+            try:
+                texts_now = uow.analytics.hot_word_texts(now, sample=sample)
+                texts_old = uow.analytics.hot_word_texts(before, sample=sample)
+            finally:
+                uow.analytics.release()
+        return hot_words(texts_now, texts_old)
 
     def report(self, period: str | Period, *, format: str = "html", **options: Any) -> str:
         """The period's report as ``html`` (tables and inline SVG charts), ``csv`` or ``json``."""

@@ -62,6 +62,11 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+#: key in a pooled connection's ``info``: its next transaction only reads (SQLite: ``BEGIN``,
+#: not ``BEGIN IMMEDIATE``); the "begin" listener takes it off
+DEFERRED_BEGIN = "helpdesk_kit.deferred_begin"
+
+
 def make_engine(url: str, *, synchronous: str = "full", **engine_options: Any) -> Engine:
     """An engine for a ``sqlite`` or ``postgresql`` URL, set up the way the storage needs.
 
@@ -129,8 +134,10 @@ def _set_up_sqlite(engine: Engine, synchronous: str, *, wal: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Take the write lock at the start: a unit of work that reads and then writes can
-        # never fail half-way because another writer committed in between.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # never fail half-way because another writer committed in between. A unit of work
+        # that only reads begins deferred: it need not queue behind writers.
+        deferred = conn.info.pop(DEFERRED_BEGIN, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def sqlstate(exc: DBAPIError) -> str:

@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable, NestedTransaction
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import StaticPool
 
 from helpdesk_kit.errors import ConfigurationError, StorageError
 from helpdesk_kit.storage.analytics import AnalyticsRepository
@@ -42,7 +43,12 @@ from helpdesk_kit.storage.sql.authority import SqlAuthority
 from helpdesk_kit.storage.sql.automation import SqlAutomation
 from helpdesk_kit.storage.sql.bot import SqlBot
 from helpdesk_kit.storage.sql.channels import SqlChannels
-from helpdesk_kit.storage.sql.engine import make_engine, translate_driver_error, translate_error
+from helpdesk_kit.storage.sql.engine import (
+    DEFERRED_BEGIN,
+    make_engine,
+    translate_driver_error,
+    translate_error,
+)
 from helpdesk_kit.storage.sql.escalation import SqlEscalations
 from helpdesk_kit.storage.sql.feedback import SqlSurveys
 from helpdesk_kit.storage.sql.kb import (
@@ -79,9 +85,11 @@ class SqlUnitOfWork:
     (Its own connection would wait for the outer one's locks for ever.)
     """
 
-    def __init__(self, storage: SqlStorage) -> None:
+    def __init__(self, storage: SqlStorage, *, read_only: bool = False) -> None:
         self.storage = storage
         self.dialect = storage.dialect
+        #: it only reads: on SQLite its transaction does not take the write lock
+        self.read_only = read_only
         self._conn: Connection | None = None
         self._in_tx = False
         self._outer: SqlUnitOfWork | None = None
@@ -131,6 +139,8 @@ class SqlUnitOfWork:
                     self._outer.connection  # noqa: B018 - the outer transaction must be open
                     self._savepoint = conn.begin_nested()
                 else:
+                    if self.read_only and self.dialect == "sqlite":
+                        conn.info[DEFERRED_BEGIN] = True
                     conn.begin()
             except DBAPIError as exc:
                 raise translate_error(exc, "transaction") from exc
@@ -389,6 +399,15 @@ class SqlStorage:
     def unit_of_work(self) -> SqlUnitOfWork:
         """Start a unit of work."""
         return SqlUnitOfWork(self)
+
+    def reader(self) -> SqlUnitOfWork | None:
+        """A unit of work that only reads, for another thread while units of work are open:
+        on a connection of its own and, on SQLite, without the write lock (it reads the
+        last committed state as it begins). None for an in-memory SQLite database (one
+        connection shared by every unit of work)."""
+        if isinstance(self.engine.pool, StaticPool):
+            return None
+        return SqlUnitOfWork(self, read_only=True)
 
     def _open_units(self) -> list[SqlUnitOfWork]:
         """The units of work open in this thread, outermost first."""
