@@ -237,7 +237,8 @@ def test_order_metrics_read_every_order_of_a_large_answer(helpdesk_storage):
 @pytest.mark.parametrize("helpdesk_storage", ["sqlite", "postgresql"], indirect=True)
 def test_report_reads_the_hot_words_beside_the_other_metrics(helpdesk_storage, monkeypatch):
     """Where the storage offers a reading unit of work, the worker thread reads the hot
-    words' texts on it; the report is the same as one read on one connection."""
+    words' texts and bot containment on it; the report is the same as one read on one
+    connection."""
     from helpdesk_kit import Helpdesk
 
     desk = make_desk(helpdesk_storage, "Asia/Shanghai", START)
@@ -245,13 +246,13 @@ def test_report_reads_the_hot_words_beside_the_other_metrics(helpdesk_storage, m
     desk.plugin_manager.register(sim.shop)
     desk.clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))
     calls = []
-    real = Helpdesk._hot_words_beside
+    real = Helpdesk._read_beside
 
     def spy(self, *args):
         calls.append(args)
         return real(self, *args)
 
-    monkeypatch.setattr(Helpdesk, "_hot_words_beside", spy)
+    monkeypatch.setattr(Helpdesk, "_read_beside", spy)
     beside = desk.report_data("2026-11").to_dict()
     assert len(calls) == 1
     monkeypatch.setattr(helpdesk_storage, "reader", lambda: None)
@@ -259,6 +260,7 @@ def test_report_reads_the_hot_words_beside_the_other_metrics(helpdesk_storage, m
     assert len(calls) == 1
     assert beside == one
     assert beside["hot_words"]["top"]
+    assert beside["summary"]["bot_containment"][0]["count"] > 0
     desk.close()
 
 

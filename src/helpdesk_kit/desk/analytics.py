@@ -60,6 +60,11 @@ _REPORT_SECTIONS: dict[str, list[tuple[str, dict[str, Any]]]] = {
 }
 
 
+#: summary metrics a report reads beside its other statements where the storage has a reader
+#: (they share no pass with the others; bot containment looks up each conversation's topics)
+_READ_BESIDE = ("bot_containment",)
+
+
 def _as_desk(obj: object) -> Helpdesk:
     """The desk a mixin method runs on (the mixin is only ever a base of ``Helpdesk``)."""
     return cast("Helpdesk", obj)
@@ -350,10 +355,11 @@ class KpiCommands:
                     orders_job = None if plan is None else pool.submit(plan.fetch)
                     if beside is not None:
                         words_job = pool.submit(
-                            desk._hot_words_beside, beside, base, before, hot_word_sample
+                            desk._read_beside, beside, base, before, hot_word_sample, ctx
                         )
                     else:
-                        words_job = pool.submit(hot_words, texts_now, texts_old)
+                        words_job = pool.submit(lambda: (hot_words(texts_now, texts_old), {}))
+                    aside = () if beside is None else _READ_BESIDE
 
                     def rows(name: str, **change: Any) -> list[MetricRow]:
                         if name in unavailable:
@@ -365,11 +371,12 @@ class KpiCommands:
                             return []
 
                     layout = _REPORT_SECTIONS
+                    mine = [n for n in names if n not in ORDER_METRICS and n not in aside]
                     uow.analytics.expect(
-                        [(n, base) for n in names if n not in ORDER_METRICS]
+                        [(n, base) for n in mine]
                         + [(n, base.evolve(**c)) for asked in layout.values() for n, c in asked]
                     )
-                    summary = {n: rows(n) for n in names if n not in ORDER_METRICS}
+                    summary = {n: rows(n) for n in mine}
                     results: dict[str, Any] = {
                         section: {n: rows(n, **c) for n, c in asked}
                         for section, asked in layout.items()
@@ -384,8 +391,13 @@ class KpiCommands:
                         ctx = attrs.evolve(ctx, orders=plan.finish(uow))
                     for n in ORDER_METRICS:
                         summary[n] = rows(n)
+                    words, read = words_job.result()
+                    for n, found in read.items():
+                        if isinstance(found, str):
+                            unavailable[n] = found
+                            found = []
+                        summary[n] = found
                     results["summary"] = {n: summary[n] for n in names}
-                    words = words_job.result()
             finally:
                 uow.analytics.release()
         cards = scorecards(results["by_agent"], desk._agent_names(), g)
@@ -407,17 +419,25 @@ class KpiCommands:
             unavailable=unavailable,
         )
 
-    def _hot_words_beside(
-        self, reader: UnitOfWork, now: KpiQuery, before: KpiQuery, sample: int
-    ) -> HotWords:
-        """The report's hot words, their texts read in a reading unit of work of their own."""
+    def _read_beside(
+        self, reader: UnitOfWork, now: KpiQuery, before: KpiQuery, sample: int, ctx: KpiContext
+    ) -> tuple[HotWords, dict[str, list[MetricRow] | str]]:
+        """What a report reads in a reading unit of work of its own: the hot words (their
+        texts) and the metrics of :data:`_READ_BESIDE` (their rows, or why unavailable)."""
+        desk = _as_desk(self)
+        read: dict[str, list[MetricRow] | str] = {}
         with reader as uow:
             try:
                 texts_now = uow.analytics.hot_word_texts(now, sample=sample)
                 texts_old = uow.analytics.hot_word_texts(before, sample=sample)
+                for name in _READ_BESIDE:
+                    try:
+                        read[name] = desk._compute(uow, name, now, ctx)
+                    except InvalidInput as exc:
+                        read[name] = str(exc)
             finally:
                 uow.analytics.release()
-        return hot_words(texts_now, texts_old)
+        return hot_words(texts_now, texts_old), read
 
     def report(self, period: str | Period, *, format: str = "html", **options: Any) -> str:
         """The period's report as ``html`` (tables and inline SVG charts), ``csv`` or ``json``."""
