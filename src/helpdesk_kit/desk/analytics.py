@@ -340,10 +340,11 @@ class KpiCommands:
                         unavailable[n] = "needs a plugin implementing the customer_orders hook"
                 before = base.evolve(period=base.period.previous())
                 # where the storage offers a reading unit of work on a connection of its own
-                # (SqlStorage.reader), the worker thread reads the hot words' texts there,
-                # beside this thread's statements (on SQLite this unit of work holds the
-                # write lock, so the reader sees the same state; PostgreSQL reads the last
-                # committed state statement by statement, as every report statement does)
+                # (SqlStorage.reader), the worker thread reads the hot words' texts and the
+                # metrics of _READ_BESIDE there, beside this thread's statements (on SQLite
+                # this unit of work holds the write lock, so the reader sees the same state;
+                # PostgreSQL reads the last committed state statement by statement, as every
+                # report statement does)
                 reader = getattr(desk.storage, "reader", None)
                 beside = reader() if reader is not None else None
                 if beside is None:
