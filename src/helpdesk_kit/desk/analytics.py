@@ -362,14 +362,17 @@ class KpiCommands:
                         words_job = pool.submit(lambda: (hot_words(texts_now, texts_old), {}))
                     aside = () if beside is None else _READ_BESIDE
 
+                    def taken(name: str, found: list[MetricRow] | str) -> list[MetricRow]:
+                        if isinstance(found, str):
+                            unavailable[name] = found
+                            return []
+                        return found
+
                     def rows(name: str, **change: Any) -> list[MetricRow]:
                         if name in unavailable:
                             return []
-                        try:
-                            return desk._compute(uow, name, base.evolve(**change), ctx)
-                        except InvalidInput as exc:
-                            unavailable[name] = str(exc)
-                            return []
+                        query = base.evolve(**change)
+                        return taken(name, desk._rows_or_reason(uow, name, query, ctx))
 
                     layout = _REPORT_SECTIONS
                     mine = [n for n in names if n not in ORDER_METRICS and n not in aside]
@@ -394,10 +397,7 @@ class KpiCommands:
                         summary[n] = rows(n)
                     words, read = words_job.result()
                     for n, found in read.items():
-                        if isinstance(found, str):
-                            unavailable[n] = found
-                            found = []
-                        summary[n] = found
+                        summary[n] = taken(n, found)
                     results["summary"] = {n: summary[n] for n in names}
             finally:
                 uow.analytics.release()
@@ -420,6 +420,15 @@ class KpiCommands:
             unavailable=unavailable,
         )
 
+    def _rows_or_reason(
+        self, uow: UnitOfWork, name: str, query: KpiQuery, ctx: KpiContext
+    ) -> list[MetricRow] | str:
+        """A report's rows of one metric, or why they cannot be computed (the message)."""
+        try:
+            return self._compute(uow, name, query, ctx)
+        except InvalidInput as exc:
+            return str(exc)
+
     def _read_beside(
         self, reader: UnitOfWork, now: KpiQuery, before: KpiQuery, sample: int, ctx: KpiContext
     ) -> tuple[HotWords, dict[str, list[MetricRow] | str]]:
@@ -432,10 +441,7 @@ class KpiCommands:
                 texts_now = uow.analytics.hot_word_texts(now, sample=sample)
                 texts_old = uow.analytics.hot_word_texts(before, sample=sample)
                 for name in _READ_BESIDE:
-                    try:
-                        read[name] = desk._compute(uow, name, now, ctx)
-                    except InvalidInput as exc:
-                        read[name] = str(exc)
+                    read[name] = desk._rows_or_reason(uow, name, now, ctx)
             finally:
                 uow.analytics.release()
         return hot_words(texts_now, texts_old), read
