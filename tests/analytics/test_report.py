@@ -235,32 +235,81 @@ def test_order_metrics_read_every_order_of_a_large_answer(helpdesk_storage):
 
 
 @pytest.mark.parametrize("helpdesk_storage", ["sqlite", "postgresql"], indirect=True)
-def test_report_reads_the_hot_words_beside_the_other_metrics(helpdesk_storage, monkeypatch):
-    """Where the storage offers a reading unit of work, the worker thread reads the hot
-    words' texts and bot containment on it; the report is the same as one read on one
-    connection."""
+def test_report_computes_on_a_reader_beside_the_other_metrics(helpdesk_storage, monkeypatch):
+    """Where the storage offers a reading unit of work, the worker thread computes there the
+    host's orders and the metrics on them, the hot words, bot containment and then the jobs
+    dated by creation that the main thread has not taken; the report is the same as one
+    computed on one connection."""
+    import threading
+
     from helpdesk_kit import Helpdesk
+    from helpdesk_kit.analytics.metrics import metric
+    from helpdesk_kit.desk.analytics import _ReportJobs
 
     desk = make_desk(helpdesk_storage, "Asia/Shanghai", START)
     sim = simulate(desk, start=START, days=61, seed=5, tickets=300)
     desk.plugin_manager.register(sim.shop)
     desk.clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))
     calls = []
-    real = Helpdesk._read_beside
+    real_beside = Helpdesk._read_beside
 
     def spy(self, *args):
         calls.append(args)
-        return real(self, *args)
+        return real_beside(self, *args)
+
+    # the main thread waits until the reader has taken its jobs: every job dated by creation
+    real_work = _ReportJobs.work
+    reader_done = threading.Event()
+    on_reader: list[set[tuple[str, str]]] = []
+
+    def work(self, desk, uow, ctx, *, created_only=False):
+        if not created_only:
+            assert reader_done.wait(60)
+            return real_work(self, desk, uow, ctx)
+        before = set(self.found)
+        real_work(self, desk, uow, ctx, created_only=True)
+        on_reader.append(set(self.found) - before)
+        reader_done.set()
+        return None
 
     monkeypatch.setattr(Helpdesk, "_read_beside", spy)
+    monkeypatch.setattr(_ReportJobs, "work", work)
     beside = desk.report_data("2026-11").to_dict()
     assert len(calls) == 1
+    (taken,) = on_reader
+    assert {name for _, name in taken} == {"volume", "first_response", "reopen_rate"}
+    assert all(metric(name).dated_by == "created" for _, name in taken)
+    assert len(taken) == 12  # summary 3, daily 2, by channel 2, by agent 2, three volumes
+    monkeypatch.setattr(_ReportJobs, "work", real_work)
     monkeypatch.setattr(helpdesk_storage, "reader", lambda: None)
     one = desk.report_data("2026-11").to_dict()
     assert len(calls) == 1
     assert beside == one
     assert beside["hot_words"]["top"]
-    assert beside["summary"]["bot_containment"][0]["count"] > 0
+    assert beside["unavailable"] == {}
+    for name in ("bot_containment", "conversion_rate", "repeat_rate"):
+        assert beside["summary"][name][0]["count"] > 0, name
+    assert beside["summary"]["clv"][0]["customers"] > 0
+    desk.close()
+
+
+@pytest.mark.parametrize("helpdesk_storage", ["memory", "sqlite", "postgresql"], indirect=True)
+def test_report_lists_unavailable_metrics_in_the_metrics_order(helpdesk_storage, monkeypatch):
+    """Without an order hook the order metrics are unavailable, listed in the catalogue's
+    order whichever thread computed them (with or without a reader)."""
+    from helpdesk_kit.analytics.metrics import METRICS
+
+    desk = make_desk(helpdesk_storage, "UTC", START)
+    simulate(desk, start=START, days=40, seed=3, tickets=60)
+    desk.clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))
+    data = desk.report_data("2026-11")
+    expected = [n for n in METRICS if n in ("conversion_rate", "repeat_rate", "clv")]
+    assert list(data.unavailable) == expected
+    assert all(why.startswith("needs a plugin") for why in data.unavailable.values())
+    assert all(data.summary[n] == [] for n in expected)
+    if hasattr(helpdesk_storage, "reader"):
+        monkeypatch.setattr(helpdesk_storage, "reader", lambda: None)
+        assert desk.report_data("2026-11").to_dict() == data.to_dict()
     desk.close()
 
 

@@ -8,6 +8,8 @@ reference in memory).
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, cast
@@ -60,9 +62,12 @@ _REPORT_SECTIONS: dict[str, list[tuple[str, dict[str, Any]]]] = {
 }
 
 
-#: summary metrics a report reads beside its other statements where the storage has a reader
-#: (they share no pass with the others; bot containment looks up each conversation's topics)
+#: summary metrics a report computes apart, with the hot words and the order metrics (beside
+#: its other statements where the storage has a reader): they share no pass with the others
 _READ_BESIDE = ("bot_containment",)
+#: every metric computed apart (see ``KpiCommands._aside``)
+_ASIDE = (*ORDER_METRICS, *_READ_BESIDE)
+_NO_ORDERS = "needs a plugin implementing the customer_orders hook"
 
 
 def _as_desk(obj: object) -> Helpdesk:
@@ -334,71 +339,65 @@ class KpiCommands:
             uow.commit()
             try:
                 ctx = desk._context(uow, base, names, fetch_orders=False)
-                plan = desk._order_plan(uow, base, names)
-                if plan is None:
-                    for n in ORDER_METRICS:
-                        unavailable[n] = "needs a plugin implementing the customer_orders hook"
                 before = base.evolve(period=base.period.previous())
-                # where the storage offers a reading unit of work on a connection of its own
-                # (SqlStorage.reader), the worker thread reads the hot words' texts and the
-                # metrics of _READ_BESIDE there, beside this thread's statements (on SQLite
-                # this unit of work holds the write lock, so the reader sees the same state;
+                # Where the storage offers a reading unit of work on a connection of its own
+                # (SqlStorage.reader), a worker thread computes there what _aside computes
+                # (the host's orders and the metrics on them, the hot words, bot
+                # containment: Python work and statements that share nothing with the
+                # others) while this thread runs the other statements. On SQLite this unit
+                # of work holds the write lock, so the reader sees the same state;
                 # PostgreSQL reads the last committed state statement by statement, as every
-                # report statement does)
+                # report statement does. Without a reader, this thread computes it last.
                 reader = getattr(desk.storage, "reader", None)
                 beside = reader() if reader is not None else None
-                if beside is None:
-                    texts_now = uow.analytics.hot_word_texts(base, sample=hot_word_sample)
-                    texts_old = uow.analytics.hot_word_texts(before, sample=hot_word_sample)
-                # The host's orders and the hot words are Python work: a worker thread does
-                # them while this one waits on the database for the other metrics.
+                mine = [n for n in names if n not in _ASIDE]
+                jobs = _ReportJobs(
+                    [("summary", n, base) for n in mine]
+                    + [
+                        (section, n, base.evolve(**c))
+                        for section, asked in _REPORT_SECTIONS.items()
+                        for n, c in asked
+                    ]
+                )
                 with ThreadPoolExecutor(1, thread_name_prefix="helpdesk-kit-report") as pool:
-                    orders_job = None if plan is None else pool.submit(plan.fetch)
-                    if beside is not None:
-                        words_job = pool.submit(
-                            desk._read_beside, beside, base, before, hot_word_sample, ctx
+                    aside_job = (
+                        None
+                        if beside is None
+                        else pool.submit(
+                            desk._read_beside, beside, base, before, hot_word_sample, ctx, jobs
                         )
-                    else:
-                        words_job = pool.submit(lambda: (hot_words(texts_now, texts_old), {}))
-                    aside = () if beside is None else _READ_BESIDE
-
-                    def taken(name: str, found: list[MetricRow] | str) -> list[MetricRow]:
-                        if isinstance(found, str):
-                            unavailable[name] = found
-                            return []
-                        return found
-
-                    def rows(name: str, **change: Any) -> list[MetricRow]:
-                        if name in unavailable:
-                            return []
-                        query = base.evolve(**change)
-                        return taken(name, desk._rows_or_reason(uow, name, query, ctx))
-
-                    layout = _REPORT_SECTIONS
-                    mine = [n for n in names if n not in ORDER_METRICS and n not in aside]
-                    uow.analytics.expect(
-                        [(n, base) for n in mine]
-                        + [(n, base.evolve(**c)) for asked in layout.values() for n, c in asked]
                     )
-                    summary = {n: rows(n) for n in mine}
-                    results: dict[str, Any] = {
-                        section: {n: rows(n, **c) for n, c in asked}
-                        for section, asked in layout.items()
-                    }
-                    # sections of one metric hold its rows, not a dict of one entry
-                    for section, asked in layout.items():
-                        if len(asked) == 1:
-                            results[section] = results[section][asked[0][0]]
-                    results["sla"] = summary["sla_achievement"]
-                    if plan is not None and orders_job is not None:
-                        orders_job.result()
-                        ctx = attrs.evolve(ctx, orders=plan.finish(uow))
-                    for n in ORDER_METRICS:
-                        summary[n] = rows(n)
-                    words, read = words_job.result()
-                    for n, found in read.items():
-                        summary[n] = taken(n, found)
-                    results["summary"] = {n: summary[n] for n in names}
+                    jobs.work(desk, uow, ctx)
+                    if aside_job is None:
+                        words, read = desk._aside(uow, base, before, hot_word_sample, ctx)
+                    else:
+                        words, read = aside_job.result()
+
+                def taken(name: str, found: list[MetricRow] | str) -> list[MetricRow]:
+                    if isinstance(found, str):
+                        unavailable[name] = found
+                        return []
+                    return found
+
+                def rows(slot: str, name: str) -> list[MetricRow]:
+                    # a metric unavailable in an earlier slot is empty in the later ones
+                    if name in unavailable:
+                        return []
+                    return taken(name, jobs.found[slot, name])
+
+                summary = {n: rows("summary", n) for n in mine}
+                results: dict[str, Any] = {
+                    section: {n: rows(section, n) for n, _ in asked}
+                    for section, asked in _REPORT_SECTIONS.items()
+                }
+                # sections of one metric hold its rows, not a dict of one entry
+                for section, asked in _REPORT_SECTIONS.items():
+                    if len(asked) == 1:
+                        results[section] = results[section][asked[0][0]]
+                results["sla"] = summary["sla_achievement"]
+                for n, found in read.items():
+                    summary[n] = taken(n, found)
+                results["summary"] = {n: summary[n] for n in names}
             finally:
                 uow.analytics.release()
         cards = scorecards(results["by_agent"], desk._agent_names(), g)
@@ -417,7 +416,8 @@ class KpiCommands:
             hot_words=words,
             scorecards=cards,
             leaderboard=leaderboard(cards, g),
-            unavailable=unavailable,
+            # in the metrics' order, however they were computed
+            unavailable={n: unavailable[n] for n in names if n in unavailable},
         )
 
     def _rows_or_reason(
@@ -429,28 +429,91 @@ class KpiCommands:
         except InvalidInput as exc:
             return str(exc)
 
-    def _read_beside(
-        self, reader: UnitOfWork, now: KpiQuery, before: KpiQuery, sample: int, ctx: KpiContext
+    def _aside(
+        self, uow: UnitOfWork, now: KpiQuery, before: KpiQuery, sample: int, ctx: KpiContext
     ) -> tuple[HotWords, dict[str, list[MetricRow] | str]]:
-        """What a report reads in a reading unit of work of its own: the hot words (their
-        texts) and the metrics of :data:`_READ_BESIDE` (their rows, or why unavailable)."""
+        """What a report computes apart from its other metrics: the hot words and the rows
+        (or why unavailable) of the metrics of :data:`_ASIDE` (the host's orders asked here)."""
         desk = _as_desk(self)
         read: dict[str, list[MetricRow] | str] = {}
+        plan = desk._order_plan(uow, now, ORDER_METRICS)
+        if plan is not None:
+            plan.fetch()
+            ctx_orders = attrs.evolve(ctx, orders=plan.finish(uow))
+        texts_now = uow.analytics.hot_word_texts(now, sample=sample)
+        texts_old = uow.analytics.hot_word_texts(before, sample=sample)
+        for name in _READ_BESIDE:
+            read[name] = desk._rows_or_reason(uow, name, now, ctx)
+        for name in ORDER_METRICS:
+            if plan is None:
+                read[name] = _NO_ORDERS
+            else:
+                read[name] = desk._rows_or_reason(uow, name, now, ctx_orders)
+        return hot_words(texts_now, texts_old), read
+
+    def _read_beside(
+        self,
+        reader: UnitOfWork,
+        now: KpiQuery,
+        before: KpiQuery,
+        sample: int,
+        ctx: KpiContext,
+        jobs: _ReportJobs,
+    ) -> tuple[HotWords, dict[str, list[MetricRow] | str]]:
+        """:meth:`_aside` in a reading unit of work of its own (a report's worker thread),
+        then the report's jobs on created tickets that the main thread has not taken."""
         with reader as uow:
             try:
-                texts_now = uow.analytics.hot_word_texts(now, sample=sample)
-                texts_old = uow.analytics.hot_word_texts(before, sample=sample)
-                for name in _READ_BESIDE:
-                    read[name] = desk._rows_or_reason(uow, name, now, ctx)
+                found = self._aside(uow, now, before, sample, ctx)
+                jobs.work(_as_desk(self), uow, ctx, created_only=True)
+                return found
             finally:
                 uow.analytics.release()
-        return hot_words(texts_now, texts_old), read
 
     def report(self, period: str | Period, *, format: str = "html", **options: Any) -> str:
         """The period's report as ``html`` (tables and inline SVG charts), ``csv`` or ``json``."""
         from helpdesk_kit.analytics.report import render
 
         return render(_as_desk(self).report_data(period, **options), format)
+
+
+class _ReportJobs:
+    """A report's metric requests in jobs: per query, one job of the metrics dated by
+    creation and one of the others (metrics sharing a pass share a query and the rows they
+    read, so they stay in one job). The main thread takes jobs from the front; a reader's
+    thread, done with its own work, from the back while they are dated by creation (it
+    copied the period's created tickets for bot containment). Those jobs come last, so the
+    two threads meet there."""
+
+    def __init__(self, requests: Iterable[tuple[str, str, KpiQuery]]) -> None:
+        groups: dict[tuple[KpiQuery, bool], list[tuple[str, str, KpiQuery]]] = {}
+        for slot, name, query in requests:
+            created = metric(name).dated_by == "created"
+            groups.setdefault((query, created), []).append((slot, name, query))
+        ordered = sorted(groups.items(), key=lambda kv: kv[0][1])
+        self._jobs = deque(job for _, job in ordered)
+        self._lock = threading.Lock()
+        #: (slot, metric) -> the rows, or why the metric is unavailable
+        self.found: dict[tuple[str, str], list[MetricRow] | str] = {}
+
+    def _take(self, created_only: bool) -> list[tuple[str, str, KpiQuery]] | None:
+        with self._lock:
+            if not self._jobs:
+                return None
+            if not created_only:
+                return self._jobs.popleft()
+            if metric(self._jobs[-1][0][1]).dated_by != "created":
+                return None
+            return self._jobs.pop()
+
+    def work(
+        self, desk: Helpdesk, uow: UnitOfWork, ctx: KpiContext, *, created_only: bool = False
+    ) -> None:
+        """Compute jobs in ``uow`` until none is left (that this thread takes)."""
+        while (job := self._take(created_only)) is not None:
+            uow.analytics.expect([(name, query) for _, name, query in job])
+            for slot, name, query in job:
+                self.found[slot, name] = desk._rows_or_reason(uow, name, query, ctx)
 
 
 class _OrderPlan:
