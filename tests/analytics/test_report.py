@@ -125,6 +125,40 @@ def test_report_command(tmp_path, capsys):
     assert main(["report", "--period", "2026-11", "--url", url, "--filter", "oops"]) == 1
 
 
+@pytest.mark.parametrize("helpdesk_storage", ["sqlite", "postgresql"], indirect=True)
+def test_a_report_keeps_its_statements_out_of_the_statement_cache(helpdesk_storage):
+    """Statements over the report's temporary tables are built afresh each time: none goes
+    into SQLAlchemy's statement cache (they would push out the entries of statements that
+    repeat and keep thousands of objects alive)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.interfaces import CacheStats
+
+    desk = make_desk(helpdesk_storage, "UTC", START)
+    sim = simulate(desk, start=START, days=40, seed=3, tickets=80)
+    desk.plugin_manager.register(sim.shop)
+    desk.clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))
+    stats: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, params, context, many):
+        # the refresh's statements over its batch of changed tickets repeat: cached
+        refresh = "kpi_dirty" in statement or "kpi_tmp_batch" in statement
+        ddl = statement.lstrip().upper().startswith(("CREATE", "DROP"))
+        if "kpi_tmp_" in statement and not refresh and not ddl:
+            stats.append((statement, context.cache_hit))
+
+    engine = helpdesk_storage.engine
+    event.listen(engine, "after_cursor_execute", seen)
+    try:
+        desk.report_data("2026-11")
+    finally:
+        event.remove(engine, "after_cursor_execute", seen)
+    assert len(stats) > 20
+    cached = [s for s, hit in stats if hit in (CacheStats.CACHE_MISS, CacheStats.CACHE_HIT)]
+    assert not cached, cached[0]
+    assert {hit for _, hit in stats} == {CacheStats.CACHING_DISABLED}
+    desk.close()
+
+
 def test_a_report_leaves_the_sqlite_connections_as_it_found_them(tmp_path):
     """The report's connections (its own and the hot words' reader) get their settings
     back and keep no temporary table."""

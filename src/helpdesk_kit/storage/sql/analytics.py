@@ -37,6 +37,8 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    CursorResult,
+    Executable,
     FromClause,
     Index,
     Integer,
@@ -282,6 +284,13 @@ class SqlAnalytics:
             [(t,) for t in sorted(set(ticket_ids))],
             what="KPI refresh mark",
         )
+
+    def _exec(self, statement: Executable) -> CursorResult[Any]:
+        """Run a statement of a computation: built afresh over temporary tables, it is kept
+        out of SQLAlchemy's statement cache (where a report's ~50 statements pushed out
+        other entries and kept ~20,000 objects alive into the garbage collector's oldest
+        generation)."""
+        return self._uow.execute(statement, cached=False)
 
     def _temp(self, stem: str, columns: Sequence[tuple[str, Any]]) -> Table:
         """A new temporary table (dropped by ``release`` or at the end of the unit)."""
@@ -639,7 +648,7 @@ class SqlAnalytics:
             ],
         )
         sel = select(*src.c, day, hour, weekday).where(*conds)
-        self._uow.execute(insert(table).from_select([*names, "d", "h", "wd"], sel))
+        self._exec(insert(table).from_select([*names, "d", "h", "wd"], sel))
         self._bases[(*key, tier)] = table
         return table
 
@@ -785,7 +794,7 @@ class SqlAnalytics:
         grouping = _grouping(keys)
         stmt = stmt.group_by(*grouping) if grouping else stmt.having(func.count() > 0)
         out: dict[GroupKey, Raw] = {}
-        for row in self._uow.execute(stmt):
+        for row in self._exec(stmt):
             key = tuple(_norm(v) for v in row[: len(keys)])
             out[key] = {n: _num(v) for n, v in zip(aggs, row[len(keys) :], strict=True)}
         return out
@@ -896,7 +905,7 @@ class SqlAnalytics:
                 *[literal_column(f"k{i}") for i in range(nk) if not const[i]],
                 literal_column("v"),
             )
-            self._uow.execute(
+            self._exec(
                 insert(table).from_select([*(f"k{i}" for i in range(nk)), "v", *columns], ordered)
             )
             kc = [_ONE_BUCKET if c else table.c[f"k{i}"] for i, c in enumerate(const)]
@@ -935,7 +944,7 @@ class SqlAnalytics:
     ) -> dict[GroupKey, Raw]:
         names = [*_duration_names(percentiles), *extra]
         out: dict[GroupKey, Raw] = {}
-        for row in self._uow.execute(stmt):
+        for row in self._exec(stmt):
             key = tuple(_norm(v) for v in row[:nk])
             out[key] = {n: _num(v) for n, v in zip(names, row[nk:], strict=True)}
         return out
@@ -1165,7 +1174,7 @@ class SqlAnalytics:
                 .group_by(*_grouping(keys), b.c.customer_id)
             )
             names = [*(f"k{i}" for i in range(len(keys))), "customer_id"]
-            self._uow.execute(insert(found).from_select(names, sel))
+            self._exec(insert(found).from_select(names, sel))
             if not self._pg:
                 # SQLite joins it to the orders by nested loops (without the index they go
                 # quadratic); PostgreSQL hashes both sides and never reads an index here
@@ -1276,7 +1285,7 @@ class SqlAnalytics:
     def _m_utilisation(self, q: KpiQuery, fr: Frame, ctx: KpiContext, _s: Any) -> Groups:
         sq, conds = self._snapshot(q, ctx)
         per_agent: list[Any] = list(
-            self._uow.execute(
+            self._exec(
                 select(sq.c.assignee, func.count())
                 .where(*conds, sq.c.assignee.is_not(None))
                 .group_by(sq.c.assignee)
@@ -1441,7 +1450,7 @@ class SqlAnalytics:
             conds = self._agent_filter(query, b.c.assignee)
             conds.append(self._has_tag(b.c.tags, query.pre_sale_tag))
             ids: list[str] = list(
-                self._uow.execute(select(b.c.customer_id).where(*conds).distinct()).scalars()
+                self._exec(select(b.c.customer_id).where(*conds).distinct()).scalars()
             )
         else:
             # the served customers of the whole period, as repeat rate and CLV group them
@@ -1480,13 +1489,13 @@ class SqlAnalytics:
                 .select_from(wanted.join(customer_identities, ci.customer_id == wanted.c.id))
                 .order_by(ci.customer_id, ci.position)
             )
-            ident_rows: Sequence[Any] = self._uow.execute(q_ident).all()
+            ident_rows: Sequence[Any] = self._exec(q_ident).all()
             for cid, kind, value in ident_rows:
                 idents.setdefault(cid, []).append(_identity(kind, value))
             q = select(c.id, c.name, c.tier, c.locale, c.created_at).select_from(
                 wanted.join(customers, c.id == wanted.c.id)
             )
-            people: Sequence[Any] = self._uow.execute(q).all()
+            people: Sequence[Any] = self._exec(q).all()
             found = {
                 cid: _customer(cid, name, tier, locale, created, idents.get(cid, []))
                 for cid, name, tier, locale, created in people
@@ -1560,7 +1569,7 @@ class SqlAnalytics:
             counted = counted.where(*self._agent_filter(query, made.c.assignee))
         else:
             counted = select(func.count()).select_from(source).where(*conds)
-        count = int(self._uow.execute(counted).scalar_one())
+        count = int(self._exec(counted).scalar_one())
         every = sample_every(count, sample)
         if every > 1:
             conds.append(k.number % _int(every) == 0)
@@ -1570,7 +1579,7 @@ class SqlAnalytics:
             .where(*conds, m.author_kind == "customer", m.public.is_(True), m.text != "")
             .order_by(k.number, m.created_at, m.id)
         )
-        found: Sequence[Any] = self._uow.execute(stmt).all()
+        found: Sequence[Any] = self._exec(stmt).all()
         return [(tid, int(number), text) for tid, number, text in found]
 
 

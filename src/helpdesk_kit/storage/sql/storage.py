@@ -74,6 +74,9 @@ from helpdesk_kit.storage.urls import redact_url
 
 __all__ = ["SqlStorage", "SqlUnitOfWork"]
 
+#: execution options of a statement kept out of SQLAlchemy's statement cache
+_UNCACHED: dict[str, Any] = {"compiled_cache": None}
+
 
 class SqlUnitOfWork:
     """A unit of work on :class:`SqlStorage`: one database transaction.
@@ -186,10 +189,18 @@ class SqlUnitOfWork:
         params: Mapping[str, Any] | list[dict[str, Any]] | None = None,
         *,
         what: str = "record",
+        cached: bool = True,
     ) -> CursorResult[Any]:
-        """Run a statement in this unit's transaction; driver errors become ours."""
+        """Run a statement in this unit's transaction; driver errors become ours.
+
+        ``cached=False`` keeps it out of SQLAlchemy's statement cache: for statements built
+        afresh each time (over temporary tables), which would only push out the entries of
+        statements that do repeat and keep their compiled forms alive until evicted.
+        """
         conn = self.connection
         try:
+            if not cached:
+                return conn.execute(statement, params, execution_options=_UNCACHED)
             return conn.execute(statement, params)
         except DBAPIError as exc:
             raise translate_error(exc, what) from exc
