@@ -6,7 +6,7 @@ expected numbers are written out below (seconds for durations, shares from 0 to 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 import pytest
@@ -548,6 +548,59 @@ def test_order_rows_hold_the_hook_orders_by_column():
     with pytest.raises(InvalidInput, match="amount"):
         rows.extend_from_hook("c2", [{"id": "o3", "amount": "1", "created_at": at}, {"id": "o4"}])
     assert len(rows) == 2
+
+
+class _NoOffset(tzinfo):
+    """A time zone whose offset is unknown (``utcoffset`` is None)."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("bad", "match"),
+    [
+        ({"amount": Decimal("NaN")}, "amount"),
+        ({"amount": "Infinity"}, "amount"),
+        ({"amount": "12 yuan"}, "valid 'amount'"),
+        ({"created_at": "2026-11-03"}, "created_at"),
+        ({"created_at": datetime(2026, 11, 3)}, "naive"),
+        # a time zone that does not know its offset: as naive as no zone
+        ({"created_at": datetime(2026, 11, 3, tzinfo=_NoOffset())}, "naive"),
+    ],
+)
+def test_order_rows_refuse_a_bad_order_before_adding_any(bad, match):
+    """An order whose amount or instant cannot be read is refused (``InvalidInput``) before
+    any column takes a value of its batch: the rows stay whole and as they were."""
+    from helpdesk_kit.analytics import OrderRows
+
+    at = datetime(2026, 11, 3, 1, 2, 3, tzinfo=UTC)
+    good = {"id": "o1", "amount": "19.99", "created_at": at}
+    rows = OrderRows()
+    rows.extend_from_hook("c1", [good])
+    before = list(rows)
+    with pytest.raises(InvalidInput, match=match):
+        rows.extend_from_hooks({"c2": [good, {**good, "id": "o2", **bad}]})
+    with pytest.raises(InvalidInput, match=match):
+        rows.extend_from_hook("c3", [{**good, "id": "o3", **bad}])
+    assert len(rows) == 1
+    assert list(rows) == before
+    assert list(rows.facts()) == [("c1", None, 1_793_667_723_000, 199_900, "CNY")]
+
+
+def test_an_order_of_no_finite_amount_is_refused():
+    from helpdesk_kit.analytics.query import Order
+
+    at = datetime(2026, 11, 3, tzinfo=UTC)
+    for amount in ("NaN", "-Infinity"):
+        with pytest.raises(InvalidInput, match="finite"):
+            Order("o1", "c1", Decimal(amount), "CNY", at)
 
 
 def test_order_rows_leave_the_garbage_collector_no_object_per_order():

@@ -137,21 +137,30 @@ class Order:
 
 def units_of(amount: Decimal) -> int:
     """An amount in 1/10,000 of its currency unit (:data:`AMOUNT_SCALE`), truncated."""
+    if not amount.is_finite():
+        raise InvalidInput(f"an amount must be a finite number, not {amount}")
     return int(amount * AMOUNT_SCALE)
 
 
-#: ``(id, customer_id, amount, currency, created_at, status, ticket_id)`` of one order
-_Fields = tuple[str, str, Decimal, str, datetime, str | None, str | None]
+#: ``(id, customer_id, amount, currency, created_at, status, ticket_id, units, created_ms)``
+#: of one order: the fields of :class:`Order`, in its order
+_Fields = tuple[str, str, Decimal, str, datetime, str | None, str | None, int, int]
 
 
 def _hook_fields(customer_id: str, item: Mapping[str, Any]) -> _Fields:
-    """The fields of one order mapping a ``customer_orders`` hook returned, checked."""
+    """The fields of one order mapping a ``customer_orders`` hook returned, checked (every
+    one worked out here, so a bad order is refused before anything is kept of it)."""
     try:
         raw = item["amount"]
-        amount = raw if isinstance(raw, Decimal) else Decimal(str(raw))
+        try:
+            amount = raw if isinstance(raw, Decimal) else Decimal(str(raw))
+        except InvalidOperation:
+            amount = Decimal("NaN")  # not a number: refused below, as NaN is
+        if not amount.is_finite():
+            raise InvalidOperation("'amount'")
         created = item["created_at"]
         if not isinstance(created, datetime) or created.tzinfo is None:
-            ensure_aware(created, "order created_at")
+            ensure_aware(created, "order created_at")  # raises
         status = item.get("status")
         ticket = item.get("ticket_id")
         return (
@@ -162,6 +171,8 @@ def _hook_fields(customer_id: str, item: Mapping[str, Any]) -> _Fields:
             created,
             None if status is None else str(status),
             None if ticket is None else str(ticket),
+            units_of(amount),
+            ms_of(created),
         )
     except (KeyError, InvalidOperation) as exc:
         raise InvalidInput(
@@ -172,7 +183,7 @@ def _hook_fields(customer_id: str, item: Mapping[str, Any]) -> _Fields:
 
 def orders_from_hook(customer_id: str, found: Iterable[Mapping[str, Any]]) -> list[Order]:
     """Turn the mappings a ``customer_orders`` hook returned into :class:`Order` values."""
-    return [Order(*_hook_fields(customer_id, item)) for item in found]
+    return [Order(*_hook_fields(customer_id, item)[:7]) for item in found]
 
 
 #: ``(customer_id, ticket_id, created_ms, units, currency)``: what SQL reads of an order
@@ -193,17 +204,14 @@ class OrderRows(Sequence[Order]):
     def __init__(self, orders: Iterable[Order] = ()) -> None:
         # id, customer_id, amount, currency, created_at, status, ticket_id, units, created_ms
         self._columns: tuple[list[Any], ...] = tuple([] for _ in range(9))
-        self._add([attrs.astuple(o, recurse=False)[:7] for o in orders])
+        self._add([attrs.astuple(o, recurse=False) for o in orders])
 
     def _add(self, checked: Sequence[_Fields]) -> None:
         """Append checked orders, column by column."""
-        columns = self._columns
         # one column at a time: ``zip(*checked)`` would make an iterator per order, all alive
         # at once (tens of thousands of objects for the garbage collector to promote and scan)
-        for i, column in enumerate(columns[:7]):
+        for i, column in enumerate(self._columns):
             column.extend(map(itemgetter(i), checked))
-        columns[7].extend(units_of(fields[2]) for fields in checked)
-        columns[8].extend(ms_of(fields[4]) for fields in checked)
 
     def extend_from_hook(self, customer_id: str, found: Iterable[Mapping[str, Any]]) -> None:
         """Add the orders a ``customer_orders`` hook returned (checked as
