@@ -341,3 +341,22 @@ def test_a_hook_can_read_through_the_desk_mid_command(sql_url: str) -> None:
         t = desk.open_ticket(desk.add_customer("c", email="c@x.y"), "Hook", "text")
     assert seen == ["Hook"]
     assert t.assignee_id == b.id
+
+
+@pytest.mark.parametrize("count", [0, 1, 332, 333, 334, 1000])
+def test_insert_rows_keeps_every_row_of_every_block(sql_url: str, count: int) -> None:
+    """``insert_rows`` reads its rows once, a block at a time (SQLite: 333 rows of three
+    columns per statement), and keeps each of them, in order, values as given."""
+    storage = SqlStorage(sql_url)
+    try:
+        with storage.unit_of_work() as uow:
+            uow.execute(text("CREATE TEMPORARY TABLE hk_rows (n INTEGER, word TEXT, half REAL)"))
+            rows = ((i, f"w{i}" if i % 7 else None, i / 2) for i in range(count))
+            uow.insert_rows("hk_rows", ["n", "word", "half"], rows, what="row")
+            found = uow.execute(text("SELECT n, word, half FROM hk_rows ORDER BY n")).all()
+            uow.execute(text("DROP TABLE hk_rows"))
+        assert [tuple(r) for r in found] == [
+            (i, f"w{i}" if i % 7 else None, i / 2) for i in range(count)
+        ]
+    finally:
+        storage.close()

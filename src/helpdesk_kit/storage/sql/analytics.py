@@ -107,8 +107,6 @@ _LOCK_KEY = 0x6B70_6966  # "kpif"
 Groups = tuple[dict[GroupKey, Raw], tuple[str, ...]]
 #: SQLite page cache (KiB) for the database and for temporary tables while a report runs
 SQLITE_REPORT_CACHE_KIB = 256 * 1024
-#: bound parameters per SQLite statement (the limit of builds before 3.32; later ones allow more)
-SQLITE_MAX_PARAMS = 999
 
 
 def _int(v: int) -> ColumnElement[Any]:
@@ -1397,7 +1395,7 @@ class SqlAnalytics:
 
         Each row holds the table's columns in order, encoded as SQLite stores them:
         instants as UTC text (:func:`us_text`), JSON as text (:data:`JSON_TEXT`), booleans
-        as 0 or 1. SQLite gets one ``executemany``, PostgreSQL one ``COPY``.
+        as 0 or 1. SQLite gets blocks of rows per ``INSERT``, PostgreSQL one ``COPY``.
         """
         if not rows:
             return
@@ -1432,12 +1430,7 @@ class SqlAnalytics:
         else:
             # a bulk load touches many index pages: let SQLite keep them in memory
             self._uow.run("PRAGMA cache_size = -262144")
-            marks = ", ".join("?" * len(names))
-            self._uow.run_many(
-                f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({marks})",
-                [tuple(r) for r in rows],
-                what=table_name,
-            )
+            self._uow.insert_rows(table_name, names, rows, what=table_name)
         self._uow.storage.note_bulk_rows(len(rows))
 
     # ------------------------------------------------------------------ helpers for the desk
@@ -1505,8 +1498,8 @@ class SqlAnalytics:
         return [found[i] for i in ids if i in found]
 
     def _fill(self, table: Table, rows: Iterable[tuple[Any, ...]]) -> None:
-        """Insert plain rows into a temporary table (SQLite: blocks of rows per ``INSERT``;
-        PostgreSQL: ``COPY``).
+        """Insert plain rows into a temporary table (SQLite: blocks of rows per ``INSERT``,
+        see :meth:`SqlUnitOfWork.insert_rows`; PostgreSQL: ``COPY``).
 
         ``rows`` is read once, as it goes: a report's tens of thousands of order rows are
         never all held at once (they would outlive the garbage collector's young generations
@@ -1523,16 +1516,7 @@ class SqlAnalytics:
                 for row in rows:
                     copy.write_row(row)
         else:
-            # many rows per statement: SQLite's per-statement cost dominates an executemany
-            # of small rows (66,000 order rows: 75-140 ms one by one, 45-70 ms in blocks)
-            per = max(1, SQLITE_MAX_PARAMS // len(names))
-            head = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES "
-            one = "(" + ", ".join("?" * len(names)) + ")"
-            full = head + ", ".join([one] * per)
-            it = iter(rows)
-            while block := list(itertools.islice(it, per)):
-                sql = full if len(block) == per else head + ", ".join([one] * len(block))
-                self._uow.run(sql, list(itertools.chain.from_iterable(block)), what=table.name)
+            self._uow.insert_rows(table.name, names, rows, what=table.name)
 
     def hot_word_texts(self, query: KpiQuery, *, sample: int) -> list[HotWordText]:
         """Customer messages of the sampled counted tickets created in the period."""
