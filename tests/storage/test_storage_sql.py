@@ -13,7 +13,7 @@ from sqlalchemy import event, text
 
 from helpdesk_kit.cli import main
 from helpdesk_kit.desk import Helpdesk
-from helpdesk_kit.errors import ConfigurationError
+from helpdesk_kit.errors import ConfigurationError, InvalidInput
 from helpdesk_kit.storage.base import TicketFilter
 from helpdesk_kit.storage.sql import SqlStorage
 from helpdesk_kit.tickets.model import Customer
@@ -358,5 +358,7 @@ def test_insert_rows_keeps_every_row_of_every_block(sql_url: str, count: int) ->
         assert [tuple(r) for r in found] == [
             (i, f"w{i}" if i % 7 else None, i / 2) for i in range(count)
         ]
+        with storage.unit_of_work() as uow, pytest.raises(InvalidInput, match="column"):
+            uow.insert_rows("hk_rows", [], [()])
     finally:
         storage.close()

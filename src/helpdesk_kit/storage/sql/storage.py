@@ -12,7 +12,7 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable, NestedTrans
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
-from helpdesk_kit.errors import ConfigurationError, StorageError
+from helpdesk_kit.errors import ConfigurationError, InvalidInput, StorageError
 from helpdesk_kit.storage.analytics import AnalyticsRepository
 from helpdesk_kit.storage.authority import AuthorityRepository
 from helpdesk_kit.storage.automation import AutomationRepository
@@ -195,6 +195,8 @@ class SqlUnitOfWork:
         SQLite's cost per statement dominates an ``executemany`` of small rows; a block of
         rows per statement costs about half.
         """
+        if not columns:
+            raise InvalidInput(f"insert_rows into {table} needs at least one column")
         head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
         one = "(" + ", ".join("?" * len(columns)) + ")"
         if self.dialect != "sqlite":
