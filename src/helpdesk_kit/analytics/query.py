@@ -154,13 +154,10 @@ def _hook_fields(customer_id: str, item: Mapping[str, Any]) -> _Fields:
         raw = item["amount"]
         try:
             amount = raw if isinstance(raw, Decimal) else Decimal(str(raw))
-        except InvalidOperation:
-            amount = Decimal("NaN")  # not a number: refused below, as NaN is
-        if not amount.is_finite():
-            raise InvalidOperation("'amount'")
-        created = item["created_at"]
-        if not isinstance(created, datetime) or created.tzinfo is None:
-            ensure_aware(created, "order created_at")  # raises
+            units = units_of(amount)  # refuses NaN and infinities
+        except (InvalidOperation, InvalidInput):
+            raise InvalidOperation("'amount'") from None
+        created = ensure_aware(item["created_at"], "order created_at")
         status = item.get("status")
         ticket = item.get("ticket_id")
         return (
@@ -171,7 +168,7 @@ def _hook_fields(customer_id: str, item: Mapping[str, Any]) -> _Fields:
             created,
             None if status is None else str(status),
             None if ticket is None else str(ticket),
-            units_of(amount),
+            units,
             ms_of(created),
         )
     except (KeyError, InvalidOperation) as exc:

@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
@@ -490,8 +491,9 @@ class _ReportJobs:
         for slot, name, query in requests:
             created = metric(name).dated_by == "created"
             groups.setdefault((query, created), []).append((slot, name, query))
-        ordered = sorted(groups.items(), key=lambda kv: kv[0][1])
-        self._jobs = deque(job for _, job in ordered)
+        # (dated by creation, the job), those dated by creation last
+        jobs = [(created, job) for (_, created), job in groups.items()]
+        self._jobs = deque(sorted(jobs, key=itemgetter(0)))
         self._lock = threading.Lock()
         #: (slot, metric) -> the rows, or why the metric is unavailable
         self.found: dict[tuple[str, str], list[MetricRow] | str] = {}
@@ -501,10 +503,10 @@ class _ReportJobs:
             if not self._jobs:
                 return None
             if not created_only:
-                return self._jobs.popleft()
-            if metric(self._jobs[-1][0][1]).dated_by != "created":
+                return self._jobs.popleft()[1]
+            if not self._jobs[-1][0]:
                 return None
-            return self._jobs.pop()
+            return self._jobs.pop()[1]
 
     def work(
         self, desk: Helpdesk, uow: UnitOfWork, ctx: KpiContext, *, created_only: bool = False
